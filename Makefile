@@ -1,0 +1,47 @@
+# laddnet: two commands on a fresh machine with Python 3.11+ and pip.
+#   make run    the whole service on the embedded defaults (MongoDB, OCPP, API, demo fleet)
+#   make test   lint, types, import contracts and the whole test suite
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: install run test check lint typecheck contracts pytest bench schema clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "laddnet needs Python 3.11+"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@touch $@
+
+run: install
+	LADDNET_DEMO=$${LADDNET_DEMO:-true} $(BIN)/laddnet serve
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy
+
+contracts: install
+	$(BIN)/lint-imports
+
+pytest: install
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+check: lint typecheck contracts
+
+test: check pytest
+
+schema: install
+	$(BIN)/laddnet export-schema > schema.graphql
+
+bench: install
+	$(BIN)/python -m laddnet.bench $(BENCH_ARGS)
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,142 @@
+"""Domain events and the bus that carries them to whoever listens (GraphQL subscriptions, alerts).
+
+Services publish after they save. ``publish`` never blocks and never fails the caller: a slow
+subscriber loses its oldest events (and is told how many) rather than slowing a charge point down.
+
+``InProcessEventBus`` serves one process. A multi-node deployment swaps in a bus that relays through
+MongoDB; both satisfy ``EventBus``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, kw_only=True)
+class DomainEvent:
+    org_id: str
+    at: datetime
+    station_id: str | None = None
+    site_id: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectorStatusChanged(DomainEvent):
+    connector_id: int
+    status: str
+    error_code: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class StationConnectivityChanged(DomainEvent):
+    online: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class StationTelemetryUpdated(DomainEvent):
+    connector_id: int
+    temperature_c: float | None = None
+    voltage_v: float | None = None
+    current_a: float | None = None
+    power_w: float | None = None
+    offered_power_w: float | None = None
+    energy_wh: int | None = None
+    soc_percent: float | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class SessionUpdated(DomainEvent):
+    session_id: str
+    driver_id: str | None
+    status: str
+    energy_wh: int
+    power_w: float | None
+    duration_seconds: int
+    idle_seconds: int
+    cost_amount: int | None = None
+    currency: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlertChanged(DomainEvent):
+    alert_id: str
+    connector_id: int | None
+    kind: str
+    severity: str
+    state: str
+    message: str
+    raised_at: datetime
+    acknowledged_at: datetime | None = None
+    resolved_at: datetime | None = None
+
+
+EventFilter = Callable[[DomainEvent], bool]
+
+
+class Subscription(Protocol):
+    def __aiter__(self) -> AsyncIterator[DomainEvent]: ...
+
+
+class EventBus(Protocol):
+    def publish(self, event: DomainEvent) -> None: ...
+
+    def subscribe(
+        self, accept: EventFilter, *, maxsize: int = 1000
+    ) -> contextlib.AbstractAsyncContextManager[AsyncIterator[DomainEvent]]: ...
+
+
+@dataclass(eq=False)
+class _Subscriber:
+    accept: EventFilter
+    queue: asyncio.Queue[DomainEvent]
+    dropped: int = field(default=0)
+
+
+class InProcessEventBus:
+    """Fan-out to in-process subscribers with bounded queues."""
+
+    def __init__(self) -> None:
+        self._subscribers: set[_Subscriber] = set()
+
+    @property
+    def subscriber_count(self) -> int:
+        return len(self._subscribers)
+
+    def publish(self, event: DomainEvent) -> None:
+        for sub in tuple(self._subscribers):
+            try:
+                if not sub.accept(event):
+                    continue
+            except Exception:
+                log.exception("event filter failed")
+                continue
+            if sub.queue.full():
+                sub.queue.get_nowait()
+                sub.dropped += 1
+            sub.queue.put_nowait(event)
+
+    @contextlib.asynccontextmanager
+    async def subscribe(
+        self, accept: EventFilter, *, maxsize: int = 1000
+    ) -> AsyncIterator[AsyncIterator[DomainEvent]]:
+        sub = _Subscriber(accept=accept, queue=asyncio.Queue(maxsize=maxsize))
+        self._subscribers.add(sub)
+        try:
+            yield self._drain(sub)
+        finally:
+            self._subscribers.discard(sub)
+            if sub.dropped:
+                log.warning("a slow subscriber lost %d events", sub.dropped)
+
+    @staticmethod
+    async def _drain(sub: _Subscriber) -> AsyncIterator[DomainEvent]:
+        while True:
+            yield await sub.queue.get()

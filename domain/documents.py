@@ -1,0 +1,15 @@
+"""Every beanie document of the domain, for ``init_beanie``. Each context adds its own here."""
+
+from __future__ import annotations
+
+from beanie import Document
+
+from domain.identity.models import Organisation
+from domain.network.models import Site, Station, StatusInterval
+
+DOCUMENT_MODELS: list[type[Document]] = [
+    Organisation,
+    Site,
+    Station,
+    StatusInterval,
+]

