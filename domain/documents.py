@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from beanie import Document
 
-from domain.identity.models import Organisation
+from domain.identity.models import Driver, Operator, Organisation, RefreshToken
 from domain.network.models import Site, Station, StatusInterval
 
 DOCUMENT_MODELS: list[type[Document]] = [
@@ -12,4 +12,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     Site,
     Station,
     StatusInterval,
+    Driver,
+    Operator,
+    RefreshToken,
 ]
