@@ -6,6 +6,7 @@ from beanie import Document
 
 from domain.identity.models import Driver, Operator, Organisation, RefreshToken
 from domain.network.models import Site, Station, StatusInterval
+from domain.tariffs.models import Plan, TariffDocument
 
 DOCUMENT_MODELS: list[type[Document]] = [
     Organisation,
@@ -15,4 +16,6 @@ DOCUMENT_MODELS: list[type[Document]] = [
     Driver,
     Operator,
     RefreshToken,
+    TariffDocument,
+    Plan,
 ]

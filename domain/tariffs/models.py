@@ -26,7 +26,8 @@ from pymongo import ASCENDING, IndexModel
 from domain.common.clock import utcnow
 from domain.common.money import Money
 
-PRICE_SCALE = 1000
+PRICE_DIGITS = 3
+PRICE_SCALE = 10**PRICE_DIGITS
 """Milli-minor units per minor unit: unit prices are stored times 1000 for sub-minor precision."""
 
 MINUTES_PER_DAY = 24 * 60
