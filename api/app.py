@@ -1,0 +1,51 @@
+"""The starlette application: POST /graphql, subscriptions on ws /graphql, GET /healthz."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route, WebSocketRoute
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+
+from api.deps import ApiDependencies, ApiLimits
+from api.schema import build_schema
+from api.view import LaddnetGraphQL
+
+__all__ = ["ApiDependencies", "ApiLimits", "create_app"]
+
+log = logging.getLogger("api")
+
+
+def create_app(deps: ApiDependencies) -> Starlette:
+    limits = deps.limits
+    schema = build_schema(limits, introspection=deps.introspection)
+    graphql = LaddnetGraphQL(
+        schema,
+        deps,
+        graphql_ide="graphiql" if deps.introspection else None,
+        allow_queries_via_get=False,
+        subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+        connection_init_wait_timeout=timedelta(seconds=limits.connection_init_timeout),
+        max_subscriptions_per_connection=limits.max_subscriptions_per_connection,
+    )
+
+    async def healthz(request: Request) -> JSONResponse:
+        try:
+            report = dict(await deps.health_check())
+        except Exception:
+            log.exception("health check failed")
+            report = {"status": "error", "mongodb": "unknown"}
+        report.setdefault("status", "ok")
+        return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
+
+    return Starlette(
+        routes=[
+            Route("/healthz", healthz, methods=["GET"]),
+            Route("/graphql", graphql, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", graphql),
+        ]
+    )

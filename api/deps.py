@@ -1,0 +1,36 @@
+"""What the API needs from the rest of laddnet, handed in by the composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from domain.charging.commands import StationCommandService
+from domain.common.events import EventBus
+from domain.identity.service import IdentityService
+from domain.identity.tokens import TokenService
+from domain.network.service import NetworkService
+
+
+@dataclass(frozen=True)
+class ApiLimits:
+    max_depth: int = 10
+    max_aliases: int = 15
+    max_tokens: int = 2_000
+    max_subscriptions_per_connection: int = 20
+    connection_init_timeout: float = 10.0  # seconds a websocket may wait before connection_init
+
+
+@dataclass
+class ApiDependencies:
+    identity: IdentityService
+    tokens: TokenService
+    network: NetworkService
+    commands: StationCommandService
+    events: EventBus
+    health_check: Callable[[], Awaitable[dict[str, Any]]]
+    charging: Any | None = None  # domain.charging's service, once it exists
+    introspection: bool = False
+    limits: ApiLimits = field(default_factory=ApiLimits)
+    diagnostics_upload_url: str | None = None  # where stations upload diagnostics by default

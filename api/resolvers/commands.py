@@ -1,0 +1,120 @@
+"""resetStation, changeAvailability, requestDiagnostics, updateFirmware: through the domain's
+StationCommandService, to a station of the caller's organisation, by an operator who may act."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import strawberry
+
+from api.context import ApiContext, Info
+from api.errors import user_errors
+from api.types.commands import DiagnosticsRequest, RequestDiagnosticsPayload, StationCommandPayload
+from domain.charging import commands as cmd
+from domain.common.clock import as_utc, utcnow
+from domain.common.errors import DomainError, InvalidInput
+from domain.network.models import Station as DomainStation
+from domain.network.service import parse_id
+
+UPLOAD_SCHEMES = frozenset({"http", "https", "ftp", "ftps", "sftp"})
+
+
+def _check_location(location: str) -> str:
+    url = urlsplit(location.strip())
+    if url.scheme.lower() not in UPLOAD_SCHEMES or not url.netloc:
+        raise InvalidInput(
+            "location must be an absolute http(s), ftp(s) or sftp URL", field="location"
+        )
+    return location.strip()
+
+
+async def _send(
+    ctx: ApiContext,
+    station_id: str,
+    what: str,
+    build: Callable[[DomainStation], cmd.StationCommand],
+) -> cmd.CommandResult:
+    org = ctx.acting_org()
+    station = await ctx.deps.network.station_for_org(
+        org, parse_id(station_id, field="stationId", what="station")
+    )
+    command = build(station)
+    result = await ctx.deps.commands.send(station.charge_point_id, command)
+    return result.raise_for_status(what)
+
+
+async def reset_station(
+    info: Info, station_id: strawberry.ID, hard: bool | None = None
+) -> StationCommandPayload:
+    try:
+        await _send(info.context, station_id, "reset", lambda _: cmd.Reset(hard=bool(hard)))
+    except DomainError as error:
+        return StationCommandPayload(errors=user_errors(error))
+    return StationCommandPayload(accepted=True)
+
+
+async def change_availability(
+    info: Info, station_id: strawberry.ID, available: bool, connector_id: int | None = None
+) -> StationCommandPayload:
+    def build(station: DomainStation) -> cmd.StationCommand:
+        if connector_id and station.connector(connector_id) is None:
+            raise InvalidInput(f"the station has no connector {connector_id}", field="connectorId")
+        return cmd.ChangeAvailability(available=available, connector_id=connector_id or 0)
+
+    try:
+        await _send(info.context, station_id, "change availability", build)
+    except DomainError as error:
+        return StationCommandPayload(errors=user_errors(error))
+    return StationCommandPayload(accepted=True)
+
+
+async def update_firmware(
+    info: Info,
+    station_id: strawberry.ID,
+    location: str,
+    retrieve_at: datetime | None = None,
+) -> StationCommandPayload:
+    def build(_: DomainStation) -> cmd.StationCommand:
+        when = as_utc(retrieve_at) if retrieve_at else utcnow()
+        return cmd.UpdateFirmware(location=_check_location(location), retrieve_at=when)
+
+    try:
+        await _send(info.context, station_id, "firmware update", build)
+    except DomainError as error:
+        return StationCommandPayload(errors=user_errors(error))
+    return StationCommandPayload(accepted=True)
+
+
+async def request_diagnostics(
+    info: Info, station_id: strawberry.ID, location: str | None = None
+) -> RequestDiagnosticsPayload:
+    """Ask the station to upload its diagnostics to ``location`` (or the configured default)."""
+    ctx = info.context
+    request_id = secrets.randbelow(2**31 - 1) + 1
+    target = location or ctx.deps.diagnostics_upload_url
+
+    def build(_: DomainStation) -> cmd.StationCommand:
+        if not target:
+            raise InvalidInput(
+                "no upload location: pass location, or configure a default upload URL",
+                field="location",
+            )
+        return cmd.RequestDiagnostics(location=_check_location(target), request_id=request_id)
+
+    try:
+        result = await _send(ctx, station_id, "diagnostics request", build)
+    except DomainError as error:
+        return RequestDiagnosticsPayload(errors=user_errors(error))
+    file_name = result.data.get("file_name") or result.data.get("fileName")
+    return RequestDiagnosticsPayload(
+        request=DiagnosticsRequest(
+            id=strawberry.ID(str(request_id)),
+            status="REQUESTED",
+            file_name=str(file_name) if file_name else None,
+            location=str(target),
+            requested_at=utcnow(),
+        )
+    )

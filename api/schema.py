@@ -1,0 +1,103 @@
+"""The root types, composed from the per-area resolvers, and the protections around them."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from strawberry.types import ExecutionContext
+
+from api.deps import ApiLimits
+from api.errors import error_masking, log_errors
+from api.resolvers import auth, commands, events, network
+from api.types.auth import Driver, SignOutPayload, SignUpPayload, TokensPayload
+from api.types.commands import RequestDiagnosticsPayload, StationCommandPayload
+from api.types.events import (
+    ConnectorStatusChanged,
+    StationConnectivityChanged,
+    StationEvent,
+    StationTelemetryUpdated,
+)
+from api.types.network import (
+    CreateSitePayload,
+    NearbyStationConnection,
+    RegisterStationPayload,
+    Site,
+    Station,
+    StationConnection,
+)
+
+
+@strawberry.type
+class Query:
+    me: Driver = strawberry.field(resolver=auth.me, description="The signed-in driver.")
+    sites: list[Site] = strawberry.field(resolver=network.sites)
+    stations: StationConnection = strawberry.field(resolver=network.stations)
+    station: Station | None = strawberry.field(resolver=network.station)
+    stations_nearby: NearbyStationConnection = strawberry.field(
+        resolver=network.stations_nearby, description="Stations within radiusKm, nearest first."
+    )
+
+
+@strawberry.type
+class Mutation:
+    sign_up: SignUpPayload = strawberry.mutation(resolver=auth.sign_up)
+    sign_in: TokensPayload = strawberry.mutation(resolver=auth.sign_in)
+    refresh_tokens: TokensPayload = strawberry.mutation(resolver=auth.refresh_tokens)
+    sign_out: SignOutPayload = strawberry.mutation(resolver=auth.sign_out)
+    create_site: CreateSitePayload = strawberry.mutation(resolver=network.create_site)
+    register_station: RegisterStationPayload = strawberry.mutation(
+        resolver=network.register_station
+    )
+    reset_station: StationCommandPayload = strawberry.mutation(resolver=commands.reset_station)
+    change_availability: StationCommandPayload = strawberry.mutation(
+        resolver=commands.change_availability
+    )
+    request_diagnostics: RequestDiagnosticsPayload = strawberry.mutation(
+        resolver=commands.request_diagnostics
+    )
+    update_firmware: StationCommandPayload = strawberry.mutation(resolver=commands.update_firmware)
+
+
+@strawberry.type
+class Subscription:
+    station_events: AsyncGenerator[StationEvent, None] = strawberry.subscription(
+        resolver=events.station_events
+    )
+
+
+class LaddnetSchema(strawberry.Schema):
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        log_errors(errors, execution_context)
+
+
+def build_schema(limits: ApiLimits | None = None, *, introspection: bool = False) -> LaddnetSchema:
+    limits = limits or ApiLimits()
+    # Factories, not instances: each request gets fresh extensions (MaskErrors keeps state).
+    extensions: list[Callable[[], SchemaExtension]] = [
+        lambda: MaxTokensLimiter(max_token_count=limits.max_tokens),
+        lambda: QueryDepthLimiter(max_depth=limits.max_depth),
+        lambda: MaxAliasesLimiter(max_alias_count=limits.max_aliases),
+        error_masking,
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection)
+    types: list[Any] = [ConnectorStatusChanged, StationConnectivityChanged, StationTelemetryUpdated]
+    return LaddnetSchema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        extensions=extensions,
+        types=types,
+    )

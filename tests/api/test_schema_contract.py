@@ -1,0 +1,103 @@
+"""schema.graphql is the code's schema, and every client operation in ../shared/clients validates.
+
+Operations whose issue is still open are listed in PENDING, here and nowhere else. A pending
+operation must still fail validation: once it validates, this test fails until it leaves the list.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from graphql import (
+    DocumentNode,
+    OperationDefinitionNode,
+    build_schema,
+    parse,
+    validate,
+)
+
+from api.schema_export import export_schema
+
+REPO = Path(__file__).resolve().parents[2]
+SCHEMA_FILE = REPO / "schema.graphql"
+CLIENTS = REPO.parent / "shared" / "clients"
+
+CHARGING = "charging sessions (domain.charging)"
+BILLING = "payments and memberships (revenue issue)"
+TARIFFS = "tariffs (tariffs issue)"
+ALERTS = "alerts (diagnostics issue)"
+REPORTS = "reports (reporting issue)"
+
+PENDING: dict[str, str] = {
+    # driver.graphql
+    "Me": f"{CHARGING}: idTokens, activeSession; {BILLING}: defaultPaymentMethod, membership",
+    "SetUpPaymentMethod": BILLING,
+    "SetDefaultPaymentMethod": BILLING,
+    "LinkIdToken": CHARGING,
+    "StartCharging": CHARGING,
+    "StopCharging": CHARGING,
+    "SessionProgress": CHARGING,
+    "MySessions": f"{CHARGING}; {BILLING}: payment, receipt",
+    "Plans": BILLING,
+    "Subscribe": BILLING,
+    "CancelMembership": BILLING,
+    # operator.graphql
+    "CreateTariff": TARIFFS,
+    "AssignTariff": TARIFFS,
+    "CreatePlan": BILLING,
+    "StationTelemetry": f"{CHARGING}: telemetry samples",
+    "AlertFeed": ALERTS,
+    "Alerts": ALERTS,
+    "AcknowledgeAlert": ALERTS,
+    "SetAlertRule": ALERTS,
+    "RemoteStart": CHARGING,
+    "RemoteStop": CHARGING,
+    "UsageReport": REPORTS,
+    "PeakHours": REPORTS,
+    "Bottlenecks": REPORTS,
+    "RevenueReport": REPORTS,
+    "RefundSession": BILLING,
+}
+
+
+def _operations() -> list[tuple[str, str, DocumentNode]]:
+    files = sorted(CLIENTS.glob("*.graphql"))
+    assert files, f"no client documents in {CLIENTS}: the contract must be checked, not skipped"
+    out = []
+    for path in files:
+        document = parse(path.read_text())
+        for definition in document.definitions:
+            assert isinstance(definition, OperationDefinitionNode) and definition.name
+            single = DocumentNode(definitions=(definition,))
+            out.append((path.name, definition.name.value, single))
+    return out
+
+
+OPERATIONS = _operations()
+
+
+def test_committed_schema_matches_the_code() -> None:
+    assert SCHEMA_FILE.read_text() == export_schema(), (
+        "schema.graphql drifted from the code: regenerate it with "
+        "`python -c 'from api.schema_export import export_schema; "
+        'open("schema.graphql", "w").write(export_schema())\'` and commit it'
+    )
+
+
+def test_pending_names_are_real_operations() -> None:
+    names = [name for _, name, _ in OPERATIONS]
+    assert len(names) == len(set(names)), "operation names must be unique across the contract"
+    assert set(PENDING) <= set(names), f"not in the contract: {set(PENDING) - set(names)}"
+
+
+@pytest.mark.parametrize(
+    ("file", "name", "document"), OPERATIONS, ids=[f"{f}:{n}" for f, n, _ in OPERATIONS]
+)
+def test_client_operation_validates(file: str, name: str, document: DocumentNode) -> None:
+    schema = build_schema(SCHEMA_FILE.read_text())
+    errors = validate(schema, document)
+    if name in PENDING:
+        assert errors, f"{name} validates now: remove it from PENDING ({PENDING[name]})"
+    else:
+        assert not errors, f"{file} {name}: " + "; ".join(e.message for e in errors)
