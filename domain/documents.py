@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from beanie import Document
 
+from domain.diagnostics.models import Alert, AlertRule, AlertWebhook, FileTransfer, StationHealth
 from domain.identity.models import Driver, Operator, Organisation, RefreshToken
 from domain.network.models import Site, Station, StatusInterval
 from domain.tariffs.models import Plan, TariffDocument
@@ -18,4 +19,9 @@ DOCUMENT_MODELS: list[type[Document]] = [
     RefreshToken,
     TariffDocument,
     Plan,
+    AlertRule,
+    Alert,
+    StationHealth,
+    AlertWebhook,
+    FileTransfer,
 ]
