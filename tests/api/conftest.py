@@ -84,6 +84,10 @@ class Api:
         account = await create_operator(self.deps.identity, org.id, role=role)  # type: ignore[arg-type]
         return org, await self.sign_in(account.email)
 
+    async def operator_in(self, org: Organisation, role: str) -> str:
+        account = await create_operator(self.deps.identity, org.id, role=role)  # type: ignore[arg-type]
+        return await self.sign_in(account.email)
+
     async def driver(self) -> str:
         from tests.factories.identity import unique_email
 
