@@ -18,6 +18,7 @@ from domain.diagnostics import repository as repo
 from domain.diagnostics.errors import AlertNotFound, AlertResolved
 from domain.diagnostics.models import Alert, AlertRule, AlertState, AlertWebhook
 from domain.diagnostics.rules import AlertKind, ConfiguredRule, Rule, effective_rules, validate_rule
+from domain.diagnostics.samples import stored_time
 from domain.diagnostics.webhook import AlertNotifier, WebhookTarget, validate_target
 from domain.diagnostics.window import StationMemory
 
@@ -157,7 +158,7 @@ class AlertOperations:
         """RAISED → ACKNOWLEDGED (again: unchanged). A resolved alert raises AlertResolved."""
         alert = await self._alert_for_org(org_id, alert_id)
         if alert.state is AlertState.RAISED:
-            now = utcnow()
+            now = stored_time(utcnow())
             updated = await repo.acknowledge(alert_id, now, operator_id)
             if updated is not None:
                 self._changed(updated, now)
@@ -175,7 +176,7 @@ class AlertOperations:
         alert = await self._alert_for_org(org_id, alert_id)
         if not alert.is_open:
             return alert
-        resolved = await self._resolve(alert, utcnow(), operator_id)
+        resolved = await self._resolve(alert, stored_time(utcnow()), operator_id)
         mem = self._stations.get(alert.station_id)
         if mem is not None:
             mem.open.pop((alert.connector_id, alert.kind), None)

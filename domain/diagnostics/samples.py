@@ -19,6 +19,13 @@ from domain.common.clock import as_utc
 from domain.common.events import StationTelemetryUpdated
 
 
+def stored_time(value: datetime) -> datetime:
+    """UTC at MongoDB's millisecond precision: sample times, alert times and durations then agree
+    whether read from an event or from the store."""
+    value = as_utc(value)
+    return value.replace(microsecond=value.microsecond // 1000 * 1000)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Sample:
     at: datetime
@@ -52,7 +59,7 @@ def sample_from_event(
     inlet: int | None = getattr(event, "inlet_energy_wh", None)
     outlet: int | None = getattr(event, "outlet_energy_wh", None)
     return Sample(
-        at=as_utc(event.at),
+        at=stored_time(event.at),
         station_id=event.station_id or "",
         connector_id=event.connector_id,
         temperature_c=event.temperature_c,

@@ -39,7 +39,7 @@ from domain.diagnostics.events import SecurityEventReported
 from domain.diagnostics.health_ops import HealthOperations
 from domain.diagnostics.models import Alert
 from domain.diagnostics.rules import SAMPLE_KINDS, AlertKind, ConfiguredRule, Rule
-from domain.diagnostics.samples import Sample, sample_from_event
+from domain.diagnostics.samples import Sample, sample_from_event, stored_time
 from domain.diagnostics.transfer_service import TransferTracking
 from domain.diagnostics.webhook import AlertNotifier
 from domain.diagnostics.window import ConnectorMemory, StationMemory
@@ -78,7 +78,7 @@ class DiagnosticsService(AlertOperations, HealthOperations, TransferTracking):
         if not isinstance(event, WATCHED) or not event.station_id:
             return
         mem = await self._memory(event)
-        now = as_utc(event.at)
+        now = stored_time(event.at)
         async with mem.lock:
             mem.seen(now)
             if isinstance(event, StationTelemetryUpdated):
@@ -210,7 +210,7 @@ class DiagnosticsService(AlertOperations, HealthOperations, TransferTracking):
 
     async def tick(self, now: datetime | None = None) -> None:
         """Judge held conditions at ``now`` (no new sample needed) and the OFFLINE rule."""
-        now = as_utc(now) if now else utcnow()
+        now = stored_time(now or utcnow())
         if self._stations:
             fresh = await repo.open_alerts(list(self._stations))
             by_station: dict[PydanticObjectId, list[Alert]] = {}
@@ -234,7 +234,7 @@ class DiagnosticsService(AlertOperations, HealthOperations, TransferTracking):
 
     async def check_offline(self, now: datetime | None = None) -> None:
         """Raise OFFLINE for stations disconnected or silent too long; resolve the ones back."""
-        now = as_utc(now) if now else utcnow()
+        now = stored_time(now or utcnow())
         open_offline = {a.station_id: a for a in await repo.open_alerts_of_kind(AlertKind.OFFLINE)}
         for row in await repo.connectivity():
             rule = (await self._rules(row.org_id, row.site_id))[AlertKind.OFFLINE]
