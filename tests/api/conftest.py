@@ -162,6 +162,7 @@ async def start_api(
     network: NetworkService | None = None,
     events: InProcessEventBus | None = None,
     health_check: Callable[[], Any] = _healthy,
+    charging: Any | None = None,
 ) -> AsyncIterator[Api]:
     events = events or InProcessEventBus()
     gateway = FakeGateway()
@@ -179,6 +180,7 @@ async def start_api(
         commands=StationCommandService(gateway),
         events=events,
         health_check=health_check,
+        charging=charging,
         introspection=introspection,
         limits=limits or ApiLimits(),
     )
