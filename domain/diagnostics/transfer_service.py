@@ -131,7 +131,8 @@ class TransferTracking:
         """A Diagnostics/Log/FirmwareStatusNotification. ``kind``: DIAGNOSTICS or FIRMWARE;
         ``status``: the station's word (1.6 or 2.0.1). Returns the transfer it moved (or recorded, when
         the station reports one nobody here asked for), None when it changed nothing (Idle, a repeat,
-        a step back, a late report on a finished transfer). Raises InvalidInput on an unknown status.
+        a step back, a late report on a finished transfer, an end reported without a requestId when
+        nothing is under way). Raises InvalidInput on an unknown status.
         """
         k = parse_transfer_kind(kind)
         reported = normalise_status(k, status)
@@ -139,6 +140,8 @@ class TransferTracking:
             return None
         at = as_utc(at)
         transfer = await repo.transfer_for_report(station_id, k, request_id)
+        if transfer is None and request_id is None and reported in FINAL:
+            return None  # a late or repeated end of a transfer already finished
         if transfer is None:
             rows = await repo.connectivity([station_id])
             if not rows:
