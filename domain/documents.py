@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from beanie import Document
 
+from domain.charging import models as charging
 from domain.diagnostics.models import Alert, AlertRule, AlertWebhook, FileTransfer, StationHealth
 from domain.identity.models import Driver, Operator, Organisation, RefreshToken
 from domain.network.models import Site, Station, StatusInterval
@@ -24,4 +25,5 @@ DOCUMENT_MODELS: list[type[Document]] = [
     StationHealth,
     AlertWebhook,
     FileTransfer,
+    *charging.DOCUMENTS,
 ]

@@ -1,0 +1,149 @@
+"""Domain station commands in OCPP 2.0.1: build the call, read the answer into a CommandResult.
+
+Configuration keys are ``Component.Variable`` (e.g. ``OCPPCommCtrlr.HeartbeatInterval``); a
+GetConfiguration without keys asks for a full base report, which arrives as NotifyReport messages.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ocpp.v201 import call
+
+from domain.charging import commands as c
+from domain.charging.commands import CommandResult, CommandStatus
+from ocpp_server.commands_v16 import Interpret, by_status, iso
+
+# 1.6 MessageTrigger names the domain uses -> 2.0.1 MessageTriggerEnumType
+TRIGGERS = {"DiagnosticsStatusNotification": "LogStatusNotification"}
+
+
+def component_variable(key: str) -> dict[str, Any]:
+    component, _, variable = key.partition(".")
+    if not variable:
+        raise ValueError(f"a 2.0.1 configuration key is Component.Variable, not {key!r}")
+    return {"component": {"name": component}, "variable": {"name": variable}}
+
+
+def profile_201(profile: dict[str, Any]) -> dict[str, Any]:
+    purpose = profile.get("purpose", "TxDefaultProfile")
+    if purpose == "ChargePointMaxProfile":
+        purpose = "ChargingStationMaxProfile"
+    schedule = dict(profile["schedule"])
+    schedule.setdefault("id", profile["id"])
+    out: dict[str, Any] = {
+        "id": profile["id"],
+        "stack_level": profile.get("stackLevel", 0),
+        "charging_profile_purpose": purpose,
+        "charging_profile_kind": profile.get("kind", "Absolute"),
+        "charging_schedule": [schedule],
+    }
+    if "transactionId" in profile:
+        out["transaction_id"] = str(profile["transactionId"])
+    return out
+
+
+def _variables(r: Any) -> CommandResult:
+    rows = [
+        {
+            "key": f"{v['component']['name']}.{v['variable']['name']}",
+            "value": v.get("attribute_value"),
+            "status": v.get("attribute_status"),
+        }
+        for v in r.get_variable_result
+    ]
+    ok = any(row["status"] == "Accepted" for row in rows)
+    return CommandResult(
+        CommandStatus.ACCEPTED if ok else CommandStatus.REJECTED,
+        detail=None if ok else "no variable could be read",
+        data={"configuration": rows},
+    )
+
+
+def _set_variable(r: Any) -> CommandResult:
+    status = r.set_variable_result[0].get("attribute_status", "")
+    ok = status in ("Accepted", "RebootRequired")
+    return CommandResult(
+        CommandStatus.ACCEPTED if ok else CommandStatus.REJECTED,
+        detail=None if status == "Accepted" else status,
+    )
+
+
+def build(command: c.StationCommand) -> tuple[Any, Interpret]:
+    match command:
+        case c.RemoteStart():
+            payload = call.RequestStartTransaction(
+                id_token={"id_token": command.id_tag, "type": "Central"},
+                remote_start_id=command.remote_start_id or 0,
+                evse_id=command.connector_id,
+                charging_profile=profile_201(command.charging_profile)
+                if command.charging_profile
+                else None,
+            )
+            return payload, lambda r: by_status(r, transaction_id=r.transaction_id)
+        case c.RemoteStop():
+            return call.RequestStopTransaction(transaction_id=command.transaction_id), by_status
+        case c.Reset():
+            return call.Reset(type="Immediate" if command.hard else "OnIdle"), by_status
+        case c.ChangeAvailability():
+            return (
+                call.ChangeAvailability(
+                    operational_status="Operative" if command.available else "Inoperative",
+                    evse={"id": command.connector_id} if command.connector_id else None,
+                ),
+                by_status,
+            )
+        case c.UnlockConnector():
+            return call.UnlockConnector(evse_id=command.connector_id, connector_id=1), by_status
+        case c.TriggerMessage():
+            evse = {"id": command.connector_id} if command.connector_id else None
+            message = TRIGGERS.get(command.message, command.message)
+            return call.TriggerMessage(requested_message=message, evse=evse), by_status
+        case c.GetConfiguration():
+            if not command.keys:
+                return (
+                    call.GetBaseReport(request_id=1, report_base="FullInventory"),
+                    lambda r: by_status(r, report="NotifyReport"),
+                )
+            data = [component_variable(k) for k in command.keys]
+            return call.GetVariables(get_variable_data=data), _variables
+        case c.ChangeConfiguration():
+            data = [{"attribute_value": command.value, **component_variable(command.key)}]
+            return call.SetVariables(set_variable_data=data), _set_variable
+        case c.RequestDiagnostics():
+            log: dict[str, Any] = {"remote_location": command.location}
+            if command.start_time is not None:
+                log["oldest_timestamp"] = iso(command.start_time)
+            if command.stop_time is not None:
+                log["latest_timestamp"] = iso(command.stop_time)
+            return (
+                call.GetLog(log=log, log_type="DiagnosticsLog", request_id=command.request_id),
+                lambda r: by_status(r, file_name=r.filename),
+            )
+        case c.UpdateFirmware():
+            firmware = {
+                "location": command.location,
+                "retrieve_date_time": iso(command.retrieve_at),
+            }
+            payload = call.UpdateFirmware(
+                request_id=command.request_id, firmware=firmware, retries=command.retries
+            )
+            return payload, by_status
+        case c.SetChargingProfile():
+            return (
+                call.SetChargingProfile(
+                    evse_id=command.connector_id, charging_profile=profile_201(command.profile)
+                ),
+                by_status,
+            )
+        case c.ClearChargingProfile():
+            criteria = (
+                {"evse_id": command.connector_id} if command.connector_id is not None else None
+            )
+            return (
+                call.ClearChargingProfile(
+                    charging_profile_id=command.profile_id, charging_profile_criteria=criteria
+                ),
+                by_status,
+            )
+    raise ValueError(f"no OCPP 2.0.1 mapping for {type(command).__name__}")

@@ -1,0 +1,128 @@
+"""What both OCPP versions share: robust message routing and payload translation helpers.
+
+``ocpp``'s ``ChargePoint.route_message`` logs and drops a frame it cannot parse, so the station
+never learns why it got no answer. ``RobustRouting`` answers such frames with a CALLERROR (message
+id "-1" when it cannot be read, as OCPP-J says) and keeps the connection open. It also answers an
+unknown action with NotImplemented and a known-but-unhandled one with NotSupported, which is what
+both OCPP-J specifications say (the library has the two the other way round).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import TYPE_CHECKING, Any
+
+from ocpp.exceptions import OCPPError
+from ocpp.messages import Call, CallError, MessageType, unpack
+
+from domain.charging.metering import MeterReading, RawSample
+from domain.charging.timestamps import parse
+
+log = logging.getLogger(__name__)
+
+
+def _message_id(raw: str | bytes) -> str:
+    try:
+        msg = json.loads(raw)
+    except (ValueError, TypeError):
+        return "-1"
+    if isinstance(msg, list) and len(msg) > 1 and isinstance(msg[1], str):
+        return msg[1]
+    return "-1"
+
+
+class RobustRouting:
+    """Mixed in before ``ocpp.v16.ChargePoint`` / ``ocpp.v201.ChargePoint``."""
+
+    # per version: (invalid JSON, not an RPC frame, unknown message type)
+    rpc_error_codes: tuple[str, str, str] = (
+        "FormatViolation",
+        "RpcFrameworkError",
+        "MessageTypeNotSupported",
+    )
+    known_actions: frozenset[str] = frozenset()
+
+    id: str
+    route_map: dict[str, dict[str, Any]]
+    _response_queue: Any
+
+    if TYPE_CHECKING:  # provided by ocpp's ChargePoint, which comes after this in the MRO
+
+        async def _send(self, message: str) -> None: ...
+
+        async def _handle_call(self, msg: Call) -> Any: ...
+
+    async def route_message(self, raw_msg: str | bytes) -> None:
+        try:
+            msg = unpack(raw_msg)
+        except OCPPError as exc:
+            await self._rpc_error(raw_msg, exc)
+            return
+        if msg.message_type_id != MessageType.Call:
+            self._response_queue.put_nowait(msg)
+            return
+        if not isinstance(msg.action, str) or not isinstance(msg.payload, dict):
+            await self._send(
+                CallError(msg.unique_id, self.rpc_error_codes[1], "malformed CALL", {}).to_json()
+            )
+            return
+        handlers = self.route_map.get(msg.action)
+        if handlers is None or "_on_action" not in handlers:
+            known = msg.action in self.known_actions
+            code = "NotSupported" if known else "NotImplemented"
+            why = "is not supported by this CSMS" if known else "is not a known action"
+            log.info("%s: %s %s", self.id, msg.action, why)
+            await self._send(CallError(msg.unique_id, code, f"{msg.action} {why}", {}).to_json())
+            return
+        try:
+            await self._handle_call(msg)
+        except OCPPError as error:
+            log.warning("%s: %s refused: %s", self.id, msg.action, error)
+            await self._send(msg.create_call_error(error).to_json())
+        except Exception:
+            log.exception("%s: %s failed", self.id, msg.action)
+            await self._send(msg.create_call_error(Exception()).to_json())
+
+    async def _rpc_error(self, raw_msg: str | bytes, exc: OCPPError) -> None:
+        invalid_json, not_rpc, unknown_type = self.rpc_error_codes
+        cause = str((exc.details or {}).get("cause", exc.description))
+        if cause == "Message is not valid JSON":
+            code = invalid_json
+        elif "MessageTypeId" in cause and "isn't valid" in cause:
+            code = unknown_type
+        else:
+            code = not_rpc
+        log.warning("%s: unreadable frame (%s): %.200r", self.id, cause, raw_msg)
+        await self._send(CallError(_message_id(raw_msg), code, cause, {}).to_json())
+
+
+def sampled(value: dict[str, Any], *, v201: bool) -> RawSample:
+    """One sampledValue (snake_case keys as the ``ocpp`` library passes them)."""
+    unit = value.get("unit")
+    multiplier = 0
+    if v201:
+        uom = value.get("unit_of_measure") or {}
+        unit = uom.get("unit")
+        multiplier = int(uom.get("multiplier") or 0)
+    return RawSample(
+        value=value.get("value", ""),
+        measurand=value.get("measurand"),
+        phase=value.get("phase"),
+        location=value.get("location"),
+        unit=unit,
+        multiplier=multiplier,
+        context=value.get("context"),
+        format=value.get("format"),
+        signed=bool(value.get("signed_meter_value")) and value.get("value") is None,
+    )
+
+
+def readings(meter_value: list[dict[str, Any]] | None, *, v201: bool) -> list[MeterReading]:
+    return [
+        MeterReading(
+            at=parse(mv.get("timestamp")),
+            samples=[sampled(sv, v201=v201) for sv in mv.get("sampled_value") or []],
+        )
+        for mv in meter_value or []
+    ]

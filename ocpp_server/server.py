@@ -1,0 +1,152 @@
+"""The OCPP server: ``ws://host:port/ocpp/{chargePointId}``, subprotocols ocpp2.0.1 and ocpp1.6.
+
+- Security profile 1 (HTTP Basic, username = path id) is checked before the upgrade (auth.py).
+- A client offering neither subprotocol fails the handshake (websockets answers 400).
+- Frames over ``max_message_size`` (1 MiB) close the connection with 1009.
+- A station reconnecting replaces its old connection: the new one is registered and marked
+  online first, then the old one is closed; its exit changes nothing (registry identity, and
+  ``Station.node_id`` carries a per-connection token for ``station_disconnected``'s guard).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+import ocpp.messages
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+from websockets.typing import Subprotocol
+
+from domain.charging.service import ChargingService
+from domain.common import logctx
+from domain.common.events import EventBus
+from domain.common.throttle import FailureThrottle
+from domain.network.service import NetworkService
+from ocpp_server.auth import StationAuthenticator
+from ocpp_server.gateway import OcppGateway
+from ocpp_server.registry import Connection, ConnectionRegistry
+from ocpp_server.v16 import ChargePoint16, HandlerContext
+from ocpp_server.v201 import ChargePoint201
+
+log = logging.getLogger(__name__)
+
+SUBPROTOCOLS = {"ocpp2.0.1": "2.0.1", "ocpp1.6": "1.6"}  # preference order
+MAX_MESSAGE = 2**20
+
+# Schema validation is a few microseconds of CPU per message; ocpp's default hops to a thread
+# pool for it (twice per message), which costs more than it saves.
+ocpp.messages.ASYNC_VALIDATION = False
+
+
+@dataclass
+class OcppDependencies:
+    network: NetworkService
+    charging: ChargingService
+    events: EventBus
+
+
+class OcppServer:
+    def __init__(
+        self,
+        deps: OcppDependencies,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 9000,
+        node_id: str = "local",
+        response_timeout: float = 30.0,
+        heartbeat_interval: int = 300,
+        auth_failure_limit: int = 5,
+        auth_failure_window: float = 300.0,
+        max_message_size: int = MAX_MESSAGE,
+    ) -> None:
+        self.deps = deps
+        self.host = host
+        self.port = port  # the bound port once started (0 picks a free one)
+        self.node_id = node_id
+        self.response_timeout = response_timeout
+        self.heartbeat_interval = heartbeat_interval
+        self.max_message_size = max_message_size
+        self.registry = ConnectionRegistry()
+        self.gateway = OcppGateway(self.registry)
+        self.authenticator = StationAuthenticator(
+            deps.network, FailureThrottle(auth_failure_limit, float(auth_failure_window))
+        )
+        self._server: Server | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+
+    async def start(self) -> None:
+        self._server = await serve(
+            self._connection,
+            self.host,
+            self.port,
+            subprotocols=[Subprotocol(p) for p in SUBPROTOCOLS],
+            process_request=self.authenticator,
+            max_size=self.max_message_size,
+            close_timeout=5,
+        )
+        sockets = list(self._server.sockets)
+        self.port = sockets[0].getsockname()[1]
+        log.info("OCPP server listening on ws://%s:%d/ocpp/{chargePointId}", self.host, self.port)
+
+    async def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.close()
+        await self._server.wait_closed()
+        self._server = None
+        for task in list(self._tasks):
+            task.cancel()
+
+    async def _connection(self, websocket: ServerConnection) -> None:
+        station = self.authenticator.accepted.pop(websocket, None)
+        version = SUBPROTOCOLS.get(websocket.subprotocol or "")
+        if station is None or version is None:
+            await websocket.close(1002, "an OCPP subprotocol and credentials are required")
+            return
+        cp_id = station.charge_point_id
+        logctx.bind(station=cp_id)
+        ctx = HandlerContext(
+            station=station,
+            network=self.deps.network,
+            charging=self.deps.charging,
+            heartbeat_interval=self.heartbeat_interval,
+        )
+        handler_cls = ChargePoint16 if version == "1.6" else ChargePoint201
+        handler = handler_cls(cp_id, websocket, ctx, self.response_timeout)
+        connection = Connection(cp_id, station, websocket, handler, version)
+        old = self.registry.replace(connection)
+        await self.deps.network.station_connected(
+            station, node_id=connection.holder_id(self.node_id)
+        )
+        log.info("station %s connected (OCPP %s)", cp_id, version)
+        if old is not None:
+            log.info("station %s reconnected: closing its previous connection", cp_id)
+            self._spawn(old.websocket.close(1000, "replaced by a new connection"))
+        try:
+            await handler.start()
+        except ConnectionClosed as exc:
+            log.info("station %s disconnected (%s)", cp_id, exc.rcvd.code if exc.rcvd else "-")
+        except Exception:
+            log.exception("station %s: connection failed", cp_id)
+        finally:
+            if self.registry.remove(connection):
+                try:
+                    await self.deps.network.station_disconnected(
+                        station, node_id=connection.holder_id(self.node_id)
+                    )
+                except Exception:
+                    log.exception("station %s: could not record the disconnect", cp_id)
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.ensure_future(coro)
+        self._tasks.add(task)
+
+        def done(t: asyncio.Task[Any]) -> None:
+            self._tasks.discard(t)
+            if not t.cancelled() and t.exception() is not None:
+                log.error("background task failed", exc_info=t.exception())
+
+        task.add_done_callback(done)
