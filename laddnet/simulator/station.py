@@ -376,6 +376,8 @@ class SimStation:
         conn.status = "Finishing"
         try:
             await link.stop_transaction(conn, session, end, reason)
+            if not conn.faulted:  # the cable is still in: Finishing, then released
+                await self._quietly(link.status_notification(conn), "StatusNotification")
         finally:
             self.stats.sessions_ended += 1
             await self._end_locally(conn)
