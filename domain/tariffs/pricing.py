@@ -173,7 +173,7 @@ def price_session(
 
     total = sum(line.amount for line in lines)
     capped = tariff.cap is not None and total > tariff.cap
-    if tariff.cap is not None and total > tariff.cap:
+    if capped and tariff.cap is not None:
         lines.append(_credit(LineKind.CAP, "Price cap", tariff.cap - total))
         total = tariff.cap
     vat = _round(Fraction(total * tariff.vat_rate_bp, 10_000 + tariff.vat_rate_bp))
