@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -11,16 +10,10 @@ from ocpp.v16 import call
 from laddnet.simulator import (
     AuthorizationRejected,
     ConnectorBusy,
-    Fleet,
     NoSession,
     NotConnected,
-    SimStationConfig,
     UnknownConnector,
 )
-from tests.simulator.csms import TestCsms
-
-PASSWORD = "sim-password-0123456789"
-METER_S = 0.2
 
 
 def readings(payload: dict[str, Any]) -> dict[tuple[str, str | None], float]:
@@ -29,18 +22,6 @@ def readings(payload: dict[str, Any]) -> dict[tuple[str, str | None], float]:
     for sv in payload["meter_value"][0]["sampled_value"]:
         out[(sv["measurand"], sv.get("phase"))] = float(sv["value"])
     return out
-
-
-@pytest.fixture
-async def rig() -> AsyncIterator[tuple[TestCsms, Fleet]]:
-    async with TestCsms(PASSWORD) as csms:
-        cfg = SimStationConfig("CP-16", PASSWORD, connectors=2, max_power_w=22_000)
-        fleet = Fleet(csms.url, [cfg], "1.6", meter_interval=METER_S, heartbeat_interval=0.5,
-                      auto_charge=False, seed=1, step_delay=0.05)  # fmt: skip
-        await fleet.start()
-        await csms.wait_for(lambda: fleet.booted == 1, what="boot")
-        yield csms, fleet
-        await fleet.stop()
 
 
 async def test_boot_status_remote_start_meter_values_and_remote_stop(rig) -> None:
