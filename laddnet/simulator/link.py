@@ -125,3 +125,7 @@ class Link:
 
     async def fault_event(self, conn: ConnectorModel, error_code: str) -> None:
         raise NotImplementedError
+
+    async def temperature_warning(self, conn: ConnectorModel) -> None:
+        """The HighTemperature warning was raised or cleared (``conn.error_code``)."""
+        raise NotImplementedError

@@ -48,10 +48,13 @@ def energy_only(sample: MeterSample, context: str, numeric: bool) -> list[dict[s
 
 
 def sampled_values(
-    sample: MeterSample, numeric: bool, context: str = "Sample.Periodic"
+    sample: MeterSample, numeric: bool, context: str = "Sample.Periodic", temperature: bool = True
 ) -> list[dict[str, Any]]:
     """Energy, power, offered power, current and voltage (per phase for AC), body temperature,
-    and the vehicle's state of charge for DC."""
+    and the vehicle's state of charge for DC.
+
+    OCPP 2.0.1 has no Temperature measurand (temperature is a device-model variable reported
+    with NotifyEvent), so its adapter passes ``temperature=False``."""
     n = numeric
     out = [
         _sv(ENERGY, sample.energy_wh, "Wh", n, context=context),
@@ -70,17 +73,18 @@ def sampled_values(
             out.append(
                 _sv("Voltage", volts, "V", n, decimals=1, context=context, phase=f"{phase}-N")
             )
-    out.append(
-        _sv(
-            "Temperature",
-            sample.temperature_c,
-            "Celsius",
-            n,
-            decimals=1,
-            context=context,
-            location="Body",
+    if temperature:
+        out.append(
+            _sv(
+                "Temperature",
+                sample.temperature_c,
+                "Celsius",
+                n,
+                decimals=1,
+                context=context,
+                location="Body",
+            )
         )
-    )
     if sample.soc is not None:
         out.append(_sv("SoC", sample.soc, "Percent", n, decimals=1, context=context, location="EV"))
     return out

@@ -60,6 +60,7 @@ class ConnectorModel:
     faulted: bool = False
     overheating: bool = False
     limit_w: float | None = None
+    reported_temperature_c: float | None = None  # last value sent as a 2.0.1 Delta event
     session: Session | None = None
     last_time: float | None = field(default=None)
 

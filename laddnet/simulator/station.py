@@ -245,7 +245,7 @@ class SimStation:
         for conn in self.connectors.values():
             sample = self.sample(conn)
             if conn.temperature_warning_changed():
-                await self._quietly(link.status_notification(conn), "StatusNotification")
+                await self._quietly(link.temperature_warning(conn), "temperature warning")
             if conn.session is None or conn.status not in ("Charging", "SuspendedEV"):
                 continue
             settled = "SuspendedEV" if sample.power_w <= 0 else "Charging"

@@ -138,6 +138,10 @@ class V16Link(Link, ChargePoint):  # type: ignore[misc]
     async def fault_event(self, conn: ConnectorModel, error_code: str) -> None:
         """1.6 carries the error code in StatusNotification already."""
 
+    async def temperature_warning(self, conn: ConnectorModel) -> None:
+        """1.6: StatusNotification with errorCode HighTemperature (or NoError), status unchanged."""
+        await self.status_notification(conn)
+
     # -- CSMS → station ----------------------------------------------------------------------
     @on(Action.remote_start_transaction)
     def on_remote_start(

@@ -44,6 +44,8 @@ TRIGGERS = {
     "TransactionEvent",
 }
 _event_ids = itertools.count(1)
+# A Delta monitor on each connector's Temperature: report when it moved this much.
+TEMPERATURE_DELTA_C = 5.0
 
 
 def _accepted(id_token_info: Any) -> bool:
@@ -143,23 +145,28 @@ class V201Link(Link, ChargePoint):  # type: ignore[misc]
         mv = [
             {
                 "timestamp": iso(sample.timestamp),
-                "sampled_value": meter.sampled_values(sample, numeric=True),
+                "sampled_value": meter.sampled_values(sample, numeric=True, temperature=False),
             }
         ]
         session = conn.session
         if session is None or session.transaction_id is None:
             await self.send(call.MeterValues(evse_id=conn.connector_id, meter_value=mv))
-            return
-        state = CHARGING_STATE.get(conn.status, "EVConnected")
-        await self._event(
-            "Updated",
-            "MeterValuePeriodic",
-            conn,
-            session,
-            mv,
-            sample.timestamp,
-            info={"charging_state": state},
-        )
+        else:
+            state = CHARGING_STATE.get(conn.status, "EVConnected")
+            await self._event(
+                "Updated",
+                "MeterValuePeriodic",
+                conn,
+                session,
+                mv,
+                sample.timestamp,
+                info={"charging_state": state},
+            )
+        last = conn.reported_temperature_c
+        if last is None or abs(sample.temperature_c - last) >= TEMPERATURE_DELTA_C:
+            conn.reported_temperature_c = sample.temperature_c
+            await self._notify(conn, "Temperature", f"{sample.temperature_c:.1f}", "Delta",
+                               "PreconfiguredMonitor")  # fmt: skip
 
     async def stop_transaction(
         self, conn: ConnectorModel, session: Session, sample: MeterSample, reason: str
@@ -188,6 +195,30 @@ class V201Link(Link, ChargePoint):  # type: ignore[misc]
 
     async def fault_event(self, conn: ConnectorModel, error_code: str) -> None:
         """2.0.1 StatusNotification has no error code: the cause travels in a NotifyEvent."""
+        await self._notify(conn, "AvailabilityState", "Faulted", "Delta", "HardWiredNotification",
+                           tech_code=error_code)  # fmt: skip
+
+    async def temperature_warning(self, conn: ConnectorModel) -> None:
+        """Upper-threshold monitor on the connector's Temperature: raised, or cleared."""
+        await self._notify(
+            conn,
+            "Temperature",
+            f"{conn.temperature_c:.1f}",
+            "Alerting",
+            "PreconfiguredMonitor",
+            tech_code="HighTemperature",
+            cleared=conn.error_code != "HighTemperature",
+        )
+
+    async def _notify(
+        self,
+        conn: ConnectorModel,
+        variable: str,
+        value: str,
+        trigger: str,
+        kind: str,
+        **extra: Any,
+    ) -> None:
         now = iso(datetime.now(UTC))
         await self.send(
             call.NotifyEvent(
@@ -197,15 +228,15 @@ class V201Link(Link, ChargePoint):  # type: ignore[misc]
                     {
                         "event_id": next(_event_ids),
                         "timestamp": now,
-                        "trigger": "Delta",
-                        "actual_value": "Faulted",
-                        "tech_code": error_code,
-                        "event_notification_type": "HardWiredNotification",
+                        "trigger": trigger,
+                        "actual_value": value,
+                        "event_notification_type": kind,
                         "component": {
                             "name": "Connector",
                             "evse": {"id": conn.connector_id, "connector_id": 1},
                         },
-                        "variable": {"name": "AvailabilityState"},
+                        "variable": {"name": variable},
+                        **extra,
                     }
                 ],
             )
