@@ -234,7 +234,8 @@ def _combine(values: list[tuple[str | None, float]], how: str) -> float | None:
     total = [v for phase, v in values if phase is None]
     if total:
         return total[-1]
-    nums = [v for _, v in values]
+    phases = [v for phase, v in values if phase != "other"]
+    nums = phases or [v for _, v in values]
     if how == "sum":
         return sum(nums)
     if how == "max":
