@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from typing import TYPE_CHECKING, Any
 
 from ocpp.exceptions import OCPPError
@@ -42,6 +43,9 @@ class RobustRouting:
         "MessageTypeNotSupported",
     )
     known_actions: frozenset[str] = frozenset()
+    # any message shows the station is alive: record it at most this often (Heartbeat always does)
+    seen_every: float = 60.0
+    _last_seen: float = 0.0
 
     id: str
     route_map: dict[str, dict[str, Any]]
@@ -53,7 +57,17 @@ class RobustRouting:
 
         async def _handle_call(self, msg: Call) -> Any: ...
 
+    async def touch(self) -> None:
+        """Record that the station was seen (the version handler knows how)."""
+
     async def route_message(self, raw_msg: str | bytes) -> None:
+        now = time.monotonic()
+        if now - self._last_seen >= self.seen_every:
+            self._last_seen = now
+            try:
+                await self.touch()
+            except Exception:
+                log.exception("%s: could not record that the station was seen", self.id)
         try:
             msg = unpack(raw_msg)
         except OCPPError as exc:

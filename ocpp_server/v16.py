@@ -42,6 +42,9 @@ class ChargePoint16(RobustRouting, ChargePoint):
     def station(self) -> Station:
         return self.ctx.station
 
+    async def touch(self) -> None:
+        await self.ctx.network.station_seen(self.station)
+
     @on(Action.boot_notification)
     async def on_boot(
         self, charge_point_vendor: str, charge_point_model: str, **extra: Any

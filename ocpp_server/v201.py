@@ -30,6 +30,9 @@ class ChargePoint201(RobustRouting, ChargePoint):
     def station(self) -> Station:
         return self.ctx.station
 
+    async def touch(self) -> None:
+        await self.ctx.network.station_seen(self.station)
+
     @on(Action.boot_notification)
     async def on_boot(
         self, charging_station: dict[str, Any], reason: str, **_: Any

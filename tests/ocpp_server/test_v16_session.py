@@ -173,3 +173,47 @@ async def test_a_16_station_boots_authorises_charges_and_stops(csms: Csms) -> No
     assert stored is not None and not stored.online  # disconnected at the end
     history = await csms.network.status_history(stored, t0 - timedelta(minutes=1), t2)
     assert [i.status.value for i in history if i.connector_id == 1] == ["Preparing", "Charging"]
+
+
+async def test_registration_status_vendor_messages_and_status_reports_16(csms: Csms) -> None:
+    from domain.charging.models import StationReport
+    from domain.network.models import RegistrationStatus, Station
+
+    pending = await create_station(csms.network, csms.site.org_id, csms.site.id)
+    rejected = await create_station(csms.network, csms.site.org_id, csms.site.id)
+    for station, registration in [
+        (pending, RegistrationStatus.PENDING),
+        (rejected, RegistrationStatus.REJECTED),
+    ]:
+        await Station.get_pymongo_collection().update_one(
+            {"_id": station.id}, {"$set": {"registration": registration.value}}
+        )
+        async with connect_charge_point(csms.port, station.charge_point_id, "1.6") as cp:
+            boot = await cp.call(
+                call.BootNotification(charge_point_vendor="V", charge_point_model="M")
+            )
+            assert (boot.status, boot.interval) == (registration.value, 60)
+
+    long_ago = datetime(2025, 1, 1, tzinfo=UTC)
+    async with connect_charge_point(csms.port, pending.charge_point_id, "1.6") as cp:
+        # connecting counts as seen; pretend that was long ago: any message (not only a
+        # Heartbeat) shows the station alive
+        await Station.get_pymongo_collection().update_one(
+            {"_id": pending.id}, {"$set": {"last_seen_at": long_ago}}
+        )
+        answer = await cp.call(
+            call.DataTransfer(vendor_id="com.example", message_id="x", data="{}")
+        )
+        assert answer.status == "UnknownVendorId"
+        await cp.call(call.DiagnosticsStatusNotification(status="Uploading"))
+        await cp.call(call.FirmwareStatusNotification(status="Downloaded"))
+        seen = await network_repo.get_station(pending.id)
+        assert seen is not None and seen.last_seen_at is not None and seen.last_seen_at > long_ago
+    kinds = {
+        (r.kind, r.status) for r in await StationReport.find({"station_id": pending.id}).to_list()
+    }
+    assert kinds == {
+        ("DataTransfer", None),
+        ("DiagnosticsStatus", "Uploading"),
+        ("FirmwareStatus", "Downloaded"),
+    }
