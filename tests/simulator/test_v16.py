@@ -113,8 +113,9 @@ async def test_local_session_overheat_and_cool_down(rig) -> None:
         limit_s=6,
         what="warning cleared",
     )
-    last = readings(cp.of("MeterValues")[-1])[("Temperature", None)]
-    assert last < 70
+    await csms.wait_for(
+        lambda: readings(cp.of("MeterValues")[-1])[("Temperature", None)] < 70, what="cooled"
+    )
     await station.stop_session(2)
     stop = cp.of("StopTransaction")[-1]
     assert stop["reason"] == "Local" and stop["transaction_id"] == session.transaction_id
