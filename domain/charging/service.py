@@ -142,6 +142,7 @@ class ChargingService(StationReports):
             if await repo.insert_session(session) is not None:
                 raise ConnectorBusy(f"connector {connector_id} has a session already")
         assert session.id is not None
+        self.events.publish(recording.session_event(session, now))
         result = await self.commands.send(
             station.charge_point_id,
             RemoteStart(
@@ -150,6 +151,9 @@ class ChargingService(StationReports):
         )
         if not result.accepted:
             await repo.fail_if_pending(session.id, f"remote_start_{result.status.value}", utcnow())
+            failed = await repo.get_session(session.id)
+            if failed is not None:
+                self.events.publish(recording.session_event(failed, utcnow()))
             result.raise_for_status("remote start")
         return await repo.get_session(session.id) or session
 

@@ -335,6 +335,7 @@ class StationReports:
             if await repo.adopt_pending(pending.id, adopt):
                 adopted = await repo.get_session(pending.id)
                 if adopted is not None:
+                    self.events.publish(recording.session_event(adopted, now))
                     return adopted
         token = await repo.get_id_token(id_tag) if id_tag else None
         session = ChargingSession(
@@ -353,6 +354,7 @@ class StationReports:
         for _attempt in range(3):
             clash = await repo.insert_session(session)
             if clash is None:
+                self.events.publish(recording.session_event(session, now))
                 return session
             if clash == replay_key:
                 existing = await self._by_replay_key(station, replay_key, values)
@@ -371,6 +373,7 @@ class StationReports:
             if existing is not None:
                 return existing
             raise RuntimeError("could not store the transaction")
+        self.events.publish(recording.session_event(session, now))
         return session
 
     async def _by_replay_key(

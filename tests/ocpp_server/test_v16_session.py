@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from ocpp.v16 import call
@@ -169,7 +170,11 @@ async def test_a_16_station_boots_authorises_charges_and_stops(csms: Csms) -> No
 
     telemetry = [e for e in seen if isinstance(e, StationTelemetryUpdated)]
     assert telemetry and telemetry[0].temperature_c == 41.5 and telemetry[0].energy_wh == 13_500
-    stored = await network_repo.get_station(station.id)
+    for _ in range(100):  # the server notices the close a moment after the client
+        stored = await network_repo.get_station(station.id)
+        if stored is not None and not stored.online:
+            break
+        await asyncio.sleep(0.02)
     assert stored is not None and not stored.online  # disconnected at the end
     history = await csms.network.status_history(stored, t0 - timedelta(minutes=1), t2)
     assert [i.status.value for i in history if i.connector_id == 1] == ["Preparing", "Charging"]

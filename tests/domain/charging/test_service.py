@@ -258,3 +258,27 @@ async def test_telemetry_validates_its_range(world: World) -> None:
     with pytest.raises(InvalidInput):
         await world.charging.telemetry(station.id, T0, T0 + timedelta(days=40))
     assert await world.charging.telemetry(station.id, T0, T0 + timedelta(hours=1)) == []
+
+
+async def test_session_changes_are_published_for_live_views(world: World) -> None:
+    from domain.common.events import SessionUpdated
+
+    station = await world.station()
+    events = world.charging.events
+    assert isinstance(events, InProcessEventBus)
+    async with events.subscribe(lambda e: isinstance(e, SessionUpdated)) as stream:
+        world.gateway.status = CommandStatus.REJECTED
+        with pytest.raises(Exception, match="remote start"):
+            await world.charging.remote_start(station, 1, "LIVE")
+        world.gateway.status = CommandStatus.ACCEPTED
+        pending = await world.charging.remote_start(station, 2, "LIVE")
+        await world.charging.start_transaction(
+            station, connector_id=2, id_tag="LIVE", meter_start_wh=0, timestamp=T0
+        )
+        seen = [await stream.__anext__() for _ in range(4)]
+    assert [(e.status, e.session_id == str(pending.id)) for e in seen] == [  # type: ignore[attr-defined]
+        ("PENDING", False),
+        ("FAILED", False),
+        ("PENDING", True),
+        ("STARTED", True),
+    ]
