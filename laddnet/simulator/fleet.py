@@ -69,6 +69,7 @@ class Fleet:
             for i, cfg in enumerate(stations)
         }
         self._tasks: list[asyncio.Task[Any]] = []
+        self._auto_task: asyncio.Task[None] | None = None
         self._stopped: asyncio.Event | None = None
         self._seen: set[tuple[str, int]] = set()
         self._last_progress = (time.monotonic(), 0)
@@ -94,7 +95,7 @@ class Fleet:
             delay = self.ramp_s * i / n if n else 0.0
             self._tasks.append(asyncio.create_task(self._run_station(st, delay)))
         if self.auto_charge:
-            self._tasks.append(asyncio.create_task(self._auto_charge()))
+            self._auto_task = asyncio.create_task(self._auto_charge())
 
     async def run(self) -> None:
         """Start and run until ``stop()`` is called (or this task is cancelled)."""
@@ -106,20 +107,28 @@ class Fleet:
             await self.stop()
 
     async def stop(self, end_sessions: bool = True, grace_s: float = 5.0) -> None:
-        """End running sessions (best effort, within ``grace_s``), then disconnect everyone."""
+        """Stop auto-charge, let sessions being set up settle, end running sessions (best effort,
+        within ``grace_s``), then disconnect everyone."""
+        if self._auto_task is not None:
+            self._auto_task.cancel()
+            await asyncio.gather(self._auto_task, return_exceptions=True)
+            self._auto_task = None
         if end_sessions:
-            ends = [
-                st.stop_session(c.connector_id, "Local")
-                for st in self._stations.values()
-                if st.booted
-                for c in st.connectors.values()
-                if c.session is not None and c.session.transaction_id is not None
-            ]
-            if ends:
-                try:
-                    await asyncio.wait_for(asyncio.gather(*ends, return_exceptions=True), grace_s)
-                except TimeoutError:
-                    log.warning("fleet stop: sessions still open after %ss", grace_s)
+            try:
+                async with asyncio.timeout(grace_s):
+                    await asyncio.gather(*(st.settle() for st in self._stations.values()))
+                    await asyncio.gather(
+                        *(
+                            st.stop_session(c.connector_id, "Local")
+                            for st in self._stations.values()
+                            if st.booted
+                            for c in st.connectors.values()
+                            if c.session is not None and c.session.transaction_id is not None
+                        ),
+                        return_exceptions=True,
+                    )
+            except TimeoutError:
+                log.warning("fleet stop: sessions still open after %ss", grace_s)
         await asyncio.gather(*(st.stop() for st in self._stations.values()))
         for task in self._tasks:
             task.cancel()

@@ -157,6 +157,11 @@ class SimStation:
         if self._tasks:
             await asyncio.gather(*self._tasks, return_exceptions=True)
 
+    async def settle(self) -> None:
+        """Until follow-up work in flight (session starts, uploads …) has finished."""
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
     async def wait_booted(self) -> None:
         """Until connected and booted (wrap in ``asyncio.timeout``)."""
         await self._booted_event.wait()
