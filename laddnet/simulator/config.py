@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+VENDOR = "laddnet-sim"  # chargePointVendor / vendorName in BootNotification
 DEFAULT_ID_TAG = "SIMTAG0001"
 AC_POWER_W = 22_000
 DC_POWER_W = 150_000

@@ -40,7 +40,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("laddnet.simulator")
 
 VERSIONS = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1"}
-VENDOR = "laddnet-sim"
 DEFAULT_HEARTBEAT_S = 300.0
 BACKOFF_MIN_S = 0.5
 BACKOFF_MAX_S = 30.0

@@ -9,7 +9,8 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from laddnet.simulator.core import VENDOR, VERSIONS, StationCore
+from laddnet.simulator.config import VENDOR
+from laddnet.simulator.core import VERSIONS, StationCore
 from laddnet.simulator.errors import (
     AuthorizationRejected,
     ConnectorBusy,

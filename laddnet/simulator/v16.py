@@ -10,6 +10,7 @@ from ocpp.v16.enums import Action
 
 from laddnet.simulator import meter
 from laddnet.simulator.commands import schedule_limit_w
+from laddnet.simulator.config import VENDOR
 from laddnet.simulator.link import Link, iso, on
 from laddnet.simulator.model import ConnectorModel, MeterSample, Session
 from laddnet.simulator.profiles import TX_PURPOSE, Profile
@@ -45,7 +46,7 @@ class V16Link(Link, ChargePoint):  # type: ignore[misc]
         res = await self.send(
             call.BootNotification(
                 charge_point_model=cfg.model_name,
-                charge_point_vendor="laddnet-sim",
+                charge_point_vendor=VENDOR,
                 charge_point_serial_number=cfg.serial,
                 firmware_version=self.station.firmware_version,
             )

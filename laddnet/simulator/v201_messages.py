@@ -10,6 +10,7 @@ from typing import Any
 from ocpp.v201 import ChargePoint, call
 
 from laddnet.simulator import meter
+from laddnet.simulator.config import VENDOR
 from laddnet.simulator.link import Link, iso
 from laddnet.simulator.model import ConnectorModel, MeterSample, Session
 
@@ -60,7 +61,7 @@ class V201Messages(Link, ChargePoint):  # type: ignore[misc]
             call.BootNotification(
                 charging_station={
                     "model": cfg.model_name,
-                    "vendor_name": "laddnet-sim",
+                    "vendor_name": VENDOR,
                     "serial_number": cfg.serial,
                     "firmware_version": self.station.firmware_version,
                 },
