@@ -105,6 +105,7 @@ class EmbeddedMongo:
         self._mongod = mongod
         self._process: subprocess.Popen[bytes] | None = None
         self._state: _State | None = None
+        self._lock_depth = 0
 
     @property
     def owned(self) -> bool:
@@ -149,10 +150,11 @@ class EmbeddedMongo:
                 log.warning("mongod did not stop in %ss; killing it", timeout)
                 proc.kill()
                 proc.wait()
-        with self._locked(), contextlib.suppress(FileNotFoundError):
+        with self._locked(), contextlib.suppress(FileNotFoundError, ValueError):
             state = json.loads(self.state_file.read_text())
             if state.get("pid") == proc.pid:
-                self.state_file.unlink()
+                # Keep the port: the replica set's config names it, so the next start reuses it.
+                self.state_file.write_text(json.dumps({"pid": None, "port": state["port"]}))
         log.info("stopped embedded MongoDB")
 
     def __enter__(self) -> EmbeddedMongo:
@@ -166,18 +168,30 @@ class EmbeddedMongo:
 
     @contextlib.contextmanager
     def _locked(self) -> Iterator[None]:
-        with open(self.lock_file, "w") as fh:
-            fcntl.flock(fh, fcntl.LOCK_EX)
+        """Serialise start/stop across processes sharing the data dir (re-entrant in-process)."""
+        if self._lock_depth:
+            self._lock_depth += 1
             try:
                 yield
             finally:
+                self._lock_depth -= 1
+            return
+        with open(self.lock_file, "w") as fh:
+            fcntl.flock(fh, fcntl.LOCK_EX)
+            self._lock_depth = 1
+            try:
+                yield
+            finally:
+                self._lock_depth = 0
                 fcntl.flock(fh, fcntl.LOCK_UN)
 
     def _try_join(self) -> _State | None:
         try:
             raw = json.loads(self.state_file.read_text())
+            if raw.get("pid") is None:
+                return None
             state = _State(pid=int(raw["pid"]), port=int(raw["port"]))
-        except (FileNotFoundError, ValueError, KeyError):
+        except (FileNotFoundError, ValueError, KeyError, TypeError, AttributeError):
             return None
         if not _pid_alive(state.pid):
             return None
@@ -200,23 +214,32 @@ class EmbeddedMongo:
         except (FileNotFoundError, ValueError, KeyError):
             return None
 
-    def _spawn(self, timeout: float) -> _State:
-        mongod = find_mongod(self._mongod)
-        previous = self._previous_port()
-        port = previous if previous and _port_free(previous) else _free_port()
+    def _command(self, mongod: Path, port: int, *, replica_set: bool) -> list[str]:
         cmd = [
             str(mongod),
             "--dbpath", str(self.db_path),
             "--port", str(port),
             "--bind_ip", "127.0.0.1",
-            "--replSet", REPLICA_SET,
             "--logpath", str(self.log_file),
             "--logappend",
             "--quiet",
         ]  # fmt: skip
+        if replica_set:
+            cmd += ["--replSet", REPLICA_SET]
+        return cmd
+
+    def _spawn(self, timeout: float) -> _State:
+        mongod = find_mongod(self._mongod)
+        previous = self._previous_port()
+        port = previous if previous and _port_free(previous) else _free_port()
+        if previous and previous != port:
+            self._move_member(mongod, port, timeout)
         # Own session: a Ctrl-C in the terminal reaches laddnet, which then stops mongod in order.
         self._process = subprocess.Popen(
-            cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+            self._command(mongod, port, replica_set=True),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
         )
         try:
             self._wait_ready(port, timeout)
@@ -224,6 +247,36 @@ class EmbeddedMongo:
             self.stop(timeout=10)
             raise
         return _State(pid=self._process.pid, port=port)
+
+    def _move_member(self, mongod: Path, port: int, timeout: float) -> None:
+        """The old port is taken: point the replica set's one member at the new port.
+
+        MongoDB's documented way to change a member's host when it cannot reach its old address:
+        start it standalone, edit ``local.system.replset``, restart it as a member.
+        """
+        log.info("embedded MongoDB moves to port %s", port)
+        proc = subprocess.Popen(
+            self._command(mongod, port, replica_set=False),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        try:
+            client: MongoClient[dict[str, object]]
+            with MongoClient(
+                f"mongodb://127.0.0.1:{port}/?directConnection=true",
+                serverSelectionTimeoutMS=int(timeout * 1000),
+            ) as client:
+                replset = client.local["system.replset"]
+                config = replset.find_one()
+                if config is not None:
+                    members = config["members"]
+                    assert isinstance(members, list)
+                    members[0]["host"] = f"127.0.0.1:{port}"
+                    replset.update_one({"_id": config["_id"]}, {"$set": {"members": members}})
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
 
     def _wait_ready(self, port: int, timeout: float) -> None:
         assert self._process is not None
@@ -263,7 +316,6 @@ class EmbeddedMongo:
             )
             return
         if config["members"][0]["host"] != host:
-            # Same data, new port: point the one member at where it now listens.
-            config["members"][0]["host"] = host
-            config["version"] = int(config["version"]) + 1
-            client.admin.command("replSetReconfig", config, force=True)
+            raise EmbeddedMongoError(
+                f"the embedded replica set expects {config['members'][0]['host']}, not {host}"
+            )
