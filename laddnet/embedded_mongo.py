@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pymongo import MongoClient
+from pymongo.collection import Collection
 from pymongo.errors import OperationFailure, PyMongoError
 
 log = logging.getLogger(__name__)
@@ -267,7 +268,7 @@ class EmbeddedMongo:
                 f"mongodb://127.0.0.1:{port}/?directConnection=true",
                 serverSelectionTimeoutMS=int(timeout * 1000),
             ) as client:
-                replset = client.local["system.replset"]
+                replset: Collection[dict[str, object]] = client.local["system.replset"]
                 config = replset.find_one()
                 if config is not None:
                     members = config["members"]

@@ -1,0 +1,135 @@
+"""Wiring: the one place that knows the domain, the OCPP server and the API together."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from api.app import ApiDependencies
+from domain.charging.commands import (
+    CommandResult,
+    CommandStatus,
+    StationCommand,
+    StationCommandService,
+    StationGateway,
+)
+from domain.charging.service import ChargingService
+from domain.common.events import EventBus, InProcessEventBus
+from domain.identity.service import IdentityService
+from domain.identity.tokens import TokenService
+from domain.network.service import NetworkService
+from laddnet.database import Database
+from laddnet.settings import Settings
+from ocpp_server.server import OcppDependencies, OcppServer
+
+log = logging.getLogger(__name__)
+
+
+class SwitchableGateway:
+    """A StationGateway whose target is set once the OCPP server exists (it needs the services
+    that need the gateway). Without a target every station is offline."""
+
+    def __init__(self) -> None:
+        self.target: StationGateway | None = None
+
+    async def send(self, charge_point_id: str, command: StationCommand) -> CommandResult:
+        if self.target is None:
+            return CommandResult(CommandStatus.OFFLINE, "no OCPP server in this process")
+        return await self.target.send(charge_point_id, command)
+
+
+@dataclass
+class Container:
+    settings: Settings
+    database: Database
+    events: EventBus
+    network: NetworkService
+    commands: StationCommandService
+    charging: ChargingService
+    identity: IdentityService
+    tokens: TokenService
+    gateway: SwitchableGateway
+    node_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+
+    async def health(self) -> dict[str, Any]:
+        try:
+            await self.database.db.command("ping")
+            mongo = "ok"
+        except Exception as exc:  # reported, not raised: /healthz says what is wrong
+            mongo = f"error: {type(exc).__name__}"
+        return {"status": "ok" if mongo == "ok" else "degraded", "mongodb": mongo}
+
+    def ocpp_server(self, host: str, port: int) -> OcppServer:
+        s = self.settings
+        server = OcppServer(
+            OcppDependencies(network=self.network, charging=self.charging, events=self.events),
+            host=host,
+            port=port,
+            node_id=self.node_id,
+            response_timeout=s.ocpp_response_timeout,
+            heartbeat_interval=s.heartbeat_interval,
+            auth_failure_limit=s.auth_failure_limit,
+            auth_failure_window=s.auth_failure_window,
+        )
+        self.gateway.target = server.gateway
+        return server
+
+    def api_dependencies(self) -> ApiDependencies:
+        return ApiDependencies(
+            identity=self.identity,
+            tokens=self.tokens,
+            network=self.network,
+            commands=self.commands,
+            events=self.events,
+            charging=self.charging,
+            health_check=self.health,
+            introspection=self.settings.graphql_introspection,
+        )
+
+    @contextlib.asynccontextmanager
+    async def background(self) -> AsyncIterator[None]:
+        """Long-running domain work (event consumers, periodic checks) for the life of the app."""
+        tasks: list[asyncio.Task[None]] = []
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+
+
+def build_container(settings: Settings, database: Database) -> Container:
+    events = InProcessEventBus()
+    network = NetworkService(events)
+    gateway = SwitchableGateway()
+    commands = StationCommandService(gateway)
+    charging = ChargingService(events=events, network=network, commands=commands)
+    tokens = TokenService(
+        secret=settings.resolved_jwt_secret(),
+        issuer=settings.jwt_issuer,
+        audience=settings.jwt_audience,
+        access_ttl=settings.access_token_ttl,
+        refresh_ttl=settings.refresh_token_ttl,
+        jwks_url=settings.jwks_url,
+        jwks_issuer=settings.jwks_issuer,
+        jwks_audience=settings.jwks_audience,
+    )
+    identity = IdentityService(tokens=tokens)
+    return Container(
+        settings=settings,
+        database=database,
+        events=events,
+        network=network,
+        commands=commands,
+        charging=charging,
+        identity=identity,
+        tokens=tokens,
+        gateway=gateway,
+    )

@@ -1,0 +1,119 @@
+"""Demo mode: a demo organisation, site, driver and a simulated fleet that comes online at once.
+
+Everything is created idempotently, so a second ``make run`` reuses it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from beanie import PydanticObjectId
+
+from domain.common.errors import AlreadyExists
+from domain.identity import repository as identity_repo
+from domain.network import repository as network_repo
+from domain.network.service import ConnectorSpec
+from laddnet.admin import ensure_site
+from laddnet.container import Container
+from laddnet.settings import Settings
+from laddnet.simulator.config import DEFAULT_ID_TAG, build_station_configs
+from laddnet.simulator.fleet import Fleet
+
+log = logging.getLogger(__name__)
+
+DEMO_ORG = "Laddnet Demo"
+DEMO_ADMIN = "admin@demo.laddnet.local"
+DEMO_DRIVER = "driver@demo.laddnet.local"
+DEMO_PASSWORD = "laddnet-demo-password"
+DEMO_STATION_KEY = "demo-station-key-0001"
+DEMO_PREFIX = "DEMO-"
+
+
+async def ensure_demo_network(container: Container, stations: int) -> list[str]:
+    """The demo org, its admin, a driver holding the fleet's id tag, a site and the stations."""
+    identity, network = container.identity, container.network
+    org = await identity_repo.organisation_by_name(DEMO_ORG)
+    if org is None:
+        org, _ = await identity.create_organisation_with_admin(DEMO_ORG, DEMO_ADMIN, DEMO_PASSWORD)
+    assert org.id is not None
+    driver = await identity_repo.driver_by_email(DEMO_DRIVER)
+    if driver is None:
+        driver, _ = await identity.sign_up_driver(
+            DEMO_DRIVER, DEMO_PASSWORD, "Demo Driver", client_key="demo"
+        )
+    assert driver.id is not None
+    with contextlib.suppress(AlreadyExists):
+        await container.charging.link_id_token(driver.id, DEFAULT_ID_TAG, org_id=org.id)
+    site = await ensure_site(
+        network,
+        org.id,
+        "Demo site, Stockholm",
+        59.3326,
+        18.0649,
+        "Europe/Stockholm",
+        "Sergels torg 1, Stockholm",
+    )
+    site_id: PydanticObjectId = site.id  # type: ignore[assignment]
+    configs = build_station_configs(stations, DEMO_PREFIX, DEMO_STATION_KEY)
+    for i, cfg in enumerate(configs):
+        if await network_repo.get_station_by_cp_id(cfg.charge_point_id) is not None:
+            continue
+        await network.register_station(
+            org.id,
+            site_id=site_id,
+            charge_point_id=cfg.charge_point_id,
+            name=f"Demo charger {i + 1}",
+            password=DEMO_STATION_KEY,
+            connectors=[
+                ConnectorSpec(c, cfg.connector_standard, cfg.max_power_w)
+                for c in range(1, cfg.connectors + 1)
+            ],
+            latitude=59.3326 + 0.0004 * i,
+            longitude=18.0649 + 0.0006 * i,
+        )
+    return [c.charge_point_id for c in configs]
+
+
+@contextlib.asynccontextmanager
+async def run_demo(
+    container: Container, settings: Settings, ocpp_port: int
+) -> AsyncIterator[list[str]]:
+    ids = await ensure_demo_network(container, settings.demo_stations)
+    configs = build_station_configs(len(ids), DEMO_PREFIX, DEMO_STATION_KEY)
+    half = (len(configs) + 1) // 2
+    url = f"ws://127.0.0.1:{ocpp_port}/ocpp"
+    fleets = [
+        Fleet(url, configs[:half], ocpp_version="1.6", meter_interval=10.0, auto_charge=True),
+        Fleet(
+            url, configs[half:], ocpp_version="2.0.1", meter_interval=10.0, auto_charge=True, seed=1
+        ),
+    ]
+    for fleet in fleets:
+        await fleet.start()
+    reporter = asyncio.create_task(_report(fleets), name="demo-progress")
+    try:
+        yield [
+            f"Demo fleet     {len(ids)} simulated stations ({half} on OCPP 1.6, "
+            f"{len(ids) - half} on 2.0.1): {', '.join(ids)}",
+            f"Demo operator  {DEMO_ADMIN} / {DEMO_PASSWORD}  (signIn, then query stations)",
+            f"Demo driver    {DEMO_DRIVER} / {DEMO_PASSWORD}",
+        ]
+    finally:
+        reporter.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await reporter
+        for fleet in fleets:
+            await fleet.stop()
+
+
+async def _report(fleets: list[Fleet]) -> None:
+    previous = ""
+    while True:
+        await asyncio.sleep(5)
+        line = " | ".join(f.progress_line() for f in fleets)
+        if line != previous:
+            log.info("demo fleet: %s", line)
+            previous = line

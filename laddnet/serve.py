@@ -1,0 +1,117 @@
+"""``laddnet serve``: the embedded store (or the configured one), the OCPP server and the HTTP API
+in one process, a demo fleet on request, and an orderly stop on Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+from collections.abc import AsyncIterator, Iterator
+
+import uvicorn
+
+from laddnet.container import Container, build_container
+from laddnet.database import open_database
+from laddnet.settings import Settings
+
+log = logging.getLogger("laddnet")
+
+
+class _Server(uvicorn.Server):
+    """uvicorn without its own signal handlers: ``serve`` owns Ctrl-C and stops parts in order."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        yield
+
+
+@contextlib.asynccontextmanager
+async def running_api(container: Container, host: str, port: int) -> AsyncIterator[int]:
+    """The HTTP API (uvicorn in this event loop). Yields the bound port."""
+    from api.app import create_app
+
+    app = create_app(container.api_dependencies())
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_config=None,
+        access_log=False,
+        lifespan="off",
+        ws="websockets-sansio",
+        ws_max_size=1 << 20,
+    )
+    server = _Server(config)
+    task = asyncio.create_task(server.serve(), name="api")
+    while not server.started:
+        if task.done():
+            task.result()  # raises the reason it could not start
+            raise RuntimeError("the HTTP API stopped while starting")
+        await asyncio.sleep(0.02)
+    bound = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield int(bound)
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+@contextlib.asynccontextmanager
+async def running_ocpp(container: Container, host: str, port: int) -> AsyncIterator[int]:
+    server = container.ocpp_server(host, port)
+    await server.start()
+    try:
+        yield server.port
+    finally:
+        await server.stop()
+
+
+async def serve(settings: Settings, *, api: bool = True, ocpp: bool = True) -> int:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+
+    async with contextlib.AsyncExitStack() as stack:
+        localstripe = None
+        if settings.demo and settings.stripe_api_base is None:
+            from laddnet.localstripe import LocalStripe
+
+            localstripe = stack.enter_context(LocalStripe())
+            settings = settings.model_copy(update={"stripe_api_base": localstripe.api_base})
+        database = await stack.enter_async_context(open_database(settings))
+        container = build_container(settings, database)
+        await stack.enter_async_context(container.background())
+        lines = [f"MongoDB        {database.uri} (database {settings.mongodb_database})"]
+        ocpp_port = api_port = None
+        if ocpp:
+            ocpp_port = await stack.enter_async_context(
+                running_ocpp(container, settings.ocpp_host, settings.ocpp_port)
+            )
+            lines.append(
+                f"OCPP           ws://{settings.ocpp_host}:{ocpp_port}/ocpp/<chargePointId>"
+                "  (subprotocols ocpp1.6, ocpp2.0.1; HTTP Basic auth)"
+            )
+        if api:
+            api_port = await stack.enter_async_context(
+                running_api(container, settings.api_host, settings.api_port)
+            )
+            base = f"http://{settings.api_host}:{api_port}"
+            lines.append(f"GraphQL        {base}/graphql  (subscriptions: ws://…/graphql)")
+            lines.append(f"Health         {base}/healthz")
+        if localstripe is not None:
+            lines.append(f"Stripe (local) {localstripe.api_base}  (localstripe)")
+        if settings.demo and ocpp_port is not None:
+            from laddnet.demo import run_demo
+
+            demo_lines = await stack.enter_async_context(run_demo(container, settings, ocpp_port))
+            lines.extend(demo_lines)
+        print(
+            "\nladdnet is running\n  " + "\n  ".join(lines) + "\nPress Ctrl-C to stop.\n",
+            flush=True,
+        )
+        await stop.wait()
+        print("\nstopping laddnet…", flush=True)
+    return 0
