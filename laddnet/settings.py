@@ -41,11 +41,6 @@ class Settings(BaseSettings):
     heartbeat_interval: int = Field(
         default=300, description="Heartbeat interval (s) given to stations at boot."
     )
-    offline_after: int = Field(
-        default=0,
-        description="Seconds without a message before a connected station counts as offline "
-        "(0: three heartbeat intervals).",
-    )
     auth_failure_limit: int = Field(
         default=5, description="Failed OCPP/sign-in attempts per client before throttling."
     )
