@@ -9,6 +9,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 from domain.common.errors import DomainError
 from laddnet import logs
 from laddnet.settings import Settings
@@ -75,7 +77,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        for err in exc.errors():
+            name = "LADDNET_" + "_".join(str(p) for p in err["loc"]).upper()
+            print(f"error: INVALID_SETTING ({name}): {err['msg']}", file=sys.stderr)
+        return 2
     logs.configure(settings.log_level, settings.log_json)
     try:
         if args.command == "serve":
