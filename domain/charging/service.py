@@ -7,6 +7,8 @@ into the same ``ChargingService``.
 from __future__ import annotations
 
 import logging
+import re
+import secrets
 from datetime import datetime, timedelta
 
 from beanie import PydanticObjectId
@@ -46,6 +48,8 @@ log = logging.getLogger(__name__)
 ID_TAG_MAX = 20  # OCPP 1.6 IdToken is CiString20
 MAX_TELEMETRY_RANGE = timedelta(days=31)
 MAX_TELEMETRY_SAMPLES = 200_000
+# the id tag a driver's app sessions carry: "APP" + 17 hex digits (20 characters, CiString20)
+APP_TAG = re.compile(r"APP[0-9A-F]{17}")
 # a connector reporting one of these is in use: a remote start there is refused up front
 BUSY_STATUSES = frozenset(
     {
@@ -81,6 +85,8 @@ class ChargingService(StationReports):
             raise InvalidIdTag(f"an id tag is 1-{ID_TAG_MAX} characters", field="idTag")
         if not tag.isprintable():
             raise InvalidIdTag("an id tag has printable characters only", field="idTag")
+        if is_app_tag(tag):
+            raise InvalidIdTag("this id tag is reserved for app sessions", field="idTag")
         token = await repo.claim_id_token(tag, driver_id, org_id)
         if token is None:
             raise AlreadyExists("this id tag is linked to another driver", field="idTag")
@@ -88,6 +94,22 @@ class ChargingService(StationReports):
 
     async def id_tokens_for_driver(self, driver_id: PydanticObjectId) -> list[IdToken]:
         return await repo.id_tokens_for_driver(driver_id)
+
+    async def linked_id_tokens(self, driver_id: PydanticObjectId) -> list[IdToken]:
+        """The tokens (RFID cards) the driver linked, without the app's own id tag."""
+        return [t for t in await repo.id_tokens_for_driver(driver_id) if not is_app_tag(t.id_tag)]
+
+    async def app_id_tag(self, driver_id: PydanticObjectId) -> str:
+        """The id tag the driver's app sessions carry, made on first use and reused after: the
+        station reports only the tag, and through it the transaction is the driver's."""
+        for token in await repo.id_tokens_for_driver(driver_id):
+            if is_app_tag(token.id_tag):
+                return token.id_tag
+        for _attempt in range(3):
+            tag = "APP" + secrets.token_hex(9).upper()[:17]
+            if await repo.claim_id_token(tag, driver_id, None) is not None:
+                return tag
+        raise RuntimeError("could not make an app id tag")
 
     # -- what people ask ------------------------------------------------------------------------
 
@@ -157,6 +179,14 @@ class ChargingService(StationReports):
             result.raise_for_status("remote start")
         return await repo.get_session(session.id) or session
 
+    async def start_for_driver(
+        self, driver_id: PydanticObjectId, station_id: PydanticObjectId, connector_id: int
+    ) -> ChargingSession:
+        """A driver starts charging from the app: a remote start with the driver's app id tag."""
+        station = await self.network.station(station_id)
+        tag = await self.app_id_tag(driver_id)
+        return await self.remote_start(station, connector_id, tag, driver_id)
+
     async def remote_stop(self, session: ChargingSession) -> ChargingSession:
         if session.status not in RUNNING or session.transaction_id is None:
             raise Conflict("the session is not running", field="sessionId")
@@ -178,6 +208,15 @@ class ChargingService(StationReports):
     ) -> ChargingSession:
         session = await self.get_session(session_id)
         if session.org_id != org_id:
+            raise SessionNotFound("no such session", field="sessionId")
+        return session
+
+    async def session_for_driver(
+        self, driver_id: PydanticObjectId, session_id: PydanticObjectId
+    ) -> ChargingSession:
+        """The driver's own session; another driver's is NOT_FOUND (its existence is not told)."""
+        session = await self.get_session(session_id)
+        if session.driver_id != driver_id:
             raise SessionNotFound("no such session", field="sessionId")
         return session
 
@@ -218,6 +257,10 @@ class ChargingService(StationReports):
         if end - start > MAX_TELEMETRY_RANGE:
             raise InvalidInput("the range is at most 31 days", field="range")
         return await repo.telemetry(station_id, start, end, MAX_TELEMETRY_SAMPLES)
+
+
+def is_app_tag(id_tag: str) -> bool:
+    return APP_TAG.fullmatch(id_tag) is not None
 
 
 def _after_id(after: str | None) -> PydanticObjectId | None:
