@@ -8,6 +8,7 @@ from typing import Any
 
 from domain.charging.commands import StationCommandService
 from domain.common.events import EventBus
+from domain.diagnostics.service import DiagnosticsService
 from domain.identity.service import IdentityService
 from domain.identity.tokens import TokenService
 from domain.network.service import NetworkService
@@ -34,3 +35,4 @@ class ApiDependencies:
     introspection: bool = False
     limits: ApiLimits = field(default_factory=ApiLimits)
     diagnostics_upload_url: str | None = None  # where stations upload diagnostics by default
+    diagnostics: DiagnosticsService | None = None  # health, alerts, rules, transfers

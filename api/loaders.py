@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from beanie import PydanticObjectId
 from bson.errors import InvalidId
@@ -41,3 +42,5 @@ class Loaders:
     stations: DataLoader[str, Station | None] = field(
         default_factory=lambda: DataLoader(load_fn=load_stations)
     )
+    # loaders other areas build on first use (they need the caller's organisation), by name
+    extra: dict[str, DataLoader[Any, Any]] = field(default_factory=dict)

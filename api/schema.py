@@ -18,9 +18,15 @@ from strawberry.types import ExecutionContext
 
 from api.deps import ApiLimits
 from api.errors import error_masking, log_errors
-from api.resolvers import auth, commands, events, network
+from api.resolvers import auth, commands, diagnostics, events, network
 from api.types.auth import Driver, SignOutPayload, SignUpPayload, TokensPayload
 from api.types.commands import RequestDiagnosticsPayload, StationCommandPayload
+from api.types.diagnostics import (
+    AcknowledgeAlertPayload,
+    Alert,
+    AlertConnection,
+    SetAlertRulePayload,
+)
 from api.types.events import (
     ConnectorStatusChanged,
     StationConnectivityChanged,
@@ -46,6 +52,7 @@ class Query:
     stations_nearby: NearbyStationConnection = strawberry.field(
         resolver=network.stations_nearby, description="Stations within radiusKm, nearest first."
     )
+    alerts: AlertConnection = strawberry.field(resolver=diagnostics.alerts)
 
 
 @strawberry.type
@@ -66,12 +73,19 @@ class Mutation:
         resolver=commands.request_diagnostics
     )
     update_firmware: StationCommandPayload = strawberry.mutation(resolver=commands.update_firmware)
+    acknowledge_alert: AcknowledgeAlertPayload = strawberry.mutation(
+        resolver=diagnostics.acknowledge_alert
+    )
+    set_alert_rule: SetAlertRulePayload = strawberry.mutation(resolver=diagnostics.set_alert_rule)
 
 
 @strawberry.type
 class Subscription:
     station_events: AsyncGenerator[StationEvent, None] = strawberry.subscription(
         resolver=events.station_events
+    )
+    alert_feed: AsyncGenerator[Alert, None] = strawberry.subscription(
+        resolver=diagnostics.alert_feed
     )
 
 

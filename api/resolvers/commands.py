@@ -91,30 +91,64 @@ async def update_firmware(
 async def request_diagnostics(
     info: Info, station_id: strawberry.ID, location: str | None = None
 ) -> RequestDiagnosticsPayload:
-    """Ask the station to upload its diagnostics to ``location`` (or the configured default)."""
+    """Ask the station to upload its diagnostics to ``location`` (or the configured default). The
+    request is recorded first (diagnostics tracks it to completion from the station's status
+    notifications) and sent with its requestId."""
     ctx = info.context
-    request_id = secrets.randbelow(2**31 - 1) + 1
     target = location or ctx.deps.diagnostics_upload_url
-
-    def build(_: DomainStation) -> cmd.StationCommand:
+    diagnostics = ctx.deps.diagnostics
+    try:
         if not target:
             raise InvalidInput(
                 "no upload location: pass location, or configure a default upload URL",
                 field="location",
             )
-        return cmd.RequestDiagnostics(location=_check_location(target), request_id=request_id)
-
-    try:
-        result = await _send(ctx, station_id, "diagnostics request", build)
+        if diagnostics is None:
+            return await _request_untracked(ctx, station_id, _check_location(target))
+        transfer = await diagnostics.create_diagnostics_request(
+            ctx.acting_org(),
+            parse_id(station_id, field="stationId", what="station"),
+            location=_check_location(target),
+        )
+        assert transfer.id is not None
+        try:
+            result = await _send(
+                ctx,
+                station_id,
+                "diagnostics request",
+                lambda _: cmd.RequestDiagnostics(
+                    location=transfer.location, request_id=transfer.request_id
+                ),
+            )
+        except DomainError as error:
+            await diagnostics.transfer_refused(transfer.id, error.code)
+            raise
+        file_name = result.data.get("file_name") or result.data.get("fileName")
+        if file_name:
+            transfer = await diagnostics.record_file_name(transfer.id, str(file_name))
     except DomainError as error:
         return RequestDiagnosticsPayload(errors=user_errors(error))
+    return RequestDiagnosticsPayload(request=DiagnosticsRequest.from_domain(transfer))
+
+
+async def _request_untracked(
+    ctx: ApiContext, station_id: str, target: str
+) -> RequestDiagnosticsPayload:
+    """Without diagnostics in this process nothing records the request: send it all the same."""
+    request_id = secrets.randbelow(2**31 - 1) + 1
+    result = await _send(
+        ctx,
+        station_id,
+        "diagnostics request",
+        lambda _: cmd.RequestDiagnostics(location=target, request_id=request_id),
+    )
     file_name = result.data.get("file_name") or result.data.get("fileName")
     return RequestDiagnosticsPayload(
         request=DiagnosticsRequest(
             id=strawberry.ID(str(request_id)),
             status="REQUESTED",
             file_name=str(file_name) if file_name else None,
-            location=str(target),
+            location=target,
             requested_at=utcnow(),
         )
     )

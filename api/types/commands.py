@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import strawberry
 
 from api.errors import UserError
+from api.types.common import utc
+from domain.diagnostics.models import FileTransfer
 
 
 @strawberry.type
@@ -22,6 +25,16 @@ class DiagnosticsRequest:
     file_name: str | None
     location: str
     requested_at: datetime
+
+    @classmethod
+    def from_domain(cls, t: FileTransfer) -> DiagnosticsRequest:
+        return cls(
+            id=strawberry.ID(str(t.id)),
+            status=re.sub(r"(?<!^)(?=[A-Z])", "_", t.status.value).upper(),
+            file_name=t.file_name,
+            location=t.location,
+            requested_at=utc(t.requested_at),  # type: ignore[arg-type]
+        )
 
 
 @strawberry.type

@@ -9,7 +9,7 @@ import strawberry
 from api.context import Info
 from api.errors import UserError, coded_errors
 from api.types.common import DateRangeInput, GeoPoint, GeoPointInput, PageInfo, utc
-from api.types.diagnostics import Alert, StationHealth
+from api.types.diagnostics import Alert, StationHealth, health_loader, open_alerts_loader
 from api.types.tariffs import Tariff
 from domain.network.models import Connector as DomainConnector
 from domain.network.models import ConnectorStandard, ConnectorStatus
@@ -133,14 +133,17 @@ class Station:
         return await _site(info, str(self.domain.site_id))
 
     @strawberry.field
-    def health(self) -> StationHealth | None:
-        """Latest health reading: null until diagnostics reports one."""
-        return None  # the diagnostics issue resolves this from its health readings
+    async def health(self, info: Info) -> StationHealth | None:
+        """Latest readings and health status (judged now); null where diagnostics is not running."""
+        found = await health_loader(info.context).load(str(self.id))
+        return StationHealth.from_domain(found) if found is not None else None
 
     @strawberry.field
-    def open_alerts(self) -> list[Alert]:
-        """Alerts raised on this station and not yet resolved."""
-        return []  # the diagnostics issue resolves this from its alerts
+    async def open_alerts(self, info: Info) -> list[Alert]:
+        """Alerts raised on this station and not yet resolved, oldest first."""
+        return [
+            Alert.from_domain(a) for a in await open_alerts_loader(info.context).load(str(self.id))
+        ]
 
     @strawberry.field
     async def tariff(self) -> Tariff | None:

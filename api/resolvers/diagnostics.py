@@ -1,0 +1,118 @@
+"""alerts, acknowledgeAlert, setAlertRule, alertFeed: the caller's organisation's alerts and rules,
+through the domain's DiagnosticsService."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+
+import strawberry
+
+from api.context import ApiContext, Info
+from api.errors import coded_errors, user_errors
+from api.types.common import PageInfo
+from api.types.diagnostics import (
+    AcknowledgeAlertPayload,
+    Alert,
+    AlertConnection,
+    AlertEdge,
+    AlertRule,
+    AlertRuleInput,
+    SetAlertRulePayload,
+)
+from domain.common.errors import DomainError
+from domain.common.events import AlertChanged, DomainEvent, EventFilter
+from domain.diagnostics.models import AlertState
+from domain.diagnostics.service import DiagnosticsService
+from domain.network.service import parse_id
+
+
+class DiagnosticsUnavailable(DomainError):
+    code = "UNAVAILABLE"
+
+
+def _service(ctx: ApiContext) -> DiagnosticsService:
+    if ctx.deps.diagnostics is None:
+        raise DiagnosticsUnavailable("diagnostics is not running in this process")
+    return ctx.deps.diagnostics
+
+
+async def alerts(
+    info: Info,
+    state: AlertState | None = None,
+    site_id: strawberry.ID | None = None,
+    first: int | None = None,
+    after: str | None = None,
+) -> AlertConnection:
+    """The organisation's alerts, newest first, optionally in one state and of one site."""
+    ctx = info.context
+    with coded_errors():
+        org = ctx.reading_org()
+        site = parse_id(site_id, field="siteId", what="site") if site_id else None
+        page = await _service(ctx).list_alerts(
+            org, state=state.value if state else None, site_id=site, first=first, after=after
+        )
+    return AlertConnection(
+        edges=[AlertEdge(cursor=c, node=Alert.from_domain(a)) for c, a in page.items],
+        page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+    )
+
+
+async def acknowledge_alert(info: Info, id: strawberry.ID) -> AcknowledgeAlertPayload:
+    ctx = info.context
+    try:
+        principal = ctx.require_principal()
+        alert = await _service(ctx).acknowledge(
+            ctx.acting_org(), parse_id(id, field="id", what="alert"), principal.id
+        )
+    except DomainError as error:
+        return AcknowledgeAlertPayload(errors=user_errors(error))
+    return AcknowledgeAlertPayload(alert=Alert.from_domain(alert))
+
+
+async def set_alert_rule(info: Info, input: AlertRuleInput) -> SetAlertRulePayload:
+    ctx = info.context
+    try:
+        principal = ctx.require_principal()
+        rule = await _service(ctx).set_rule(
+            ctx.acting_org(),
+            kind=input.kind.value,
+            threshold=input.threshold,
+            duration_seconds=input.duration_seconds,
+            severity=input.severity.value if input.severity else None,
+            enabled=input.enabled,
+            site_id=parse_id(input.site_id, field="siteId", what="site") if input.site_id else None,
+            operator_id=principal.id,
+        )
+    except DomainError as error:
+        return SetAlertRulePayload(errors=user_errors(error))
+    return SetAlertRulePayload(rule=AlertRule.from_domain(rule))
+
+
+def alert_filter(org_id: str, site_id: str | None) -> EventFilter:
+    def accept(event: DomainEvent) -> bool:
+        return (
+            isinstance(event, AlertChanged)
+            and event.org_id == org_id
+            and (site_id is None or event.site_id == site_id)
+        )
+
+    return accept
+
+
+async def alert_feed(
+    info: Info, site_id: strawberry.ID | None = None
+) -> AsyncGenerator[Alert, None]:
+    """Every change of an alert (raised, acknowledged, resolved) as it happens."""
+    ctx = info.context
+    with coded_errors():
+        org = ctx.reading_org()
+        site: str | None = None
+        if site_id is not None:
+            found = await ctx.deps.network.site_for_org(
+                org, parse_id(site_id, field="siteId", what="site")
+            )
+            site = str(found.id)
+    async with ctx.deps.events.subscribe(alert_filter(str(org), site)) as stream:
+        async for event in stream:
+            assert isinstance(event, AlertChanged)
+            yield Alert.from_event(event)
