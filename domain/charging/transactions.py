@@ -24,9 +24,11 @@ from domain.charging.models import (
     OrphanTransactionMessage,
     StationReport,
 )
+from domain.charging.reports import report_events, temperature_readings
 from domain.charging.state import RUNNING, SessionStatus, from_charging_state, from_connector_status
+from domain.charging.telemetry_event import telemetry_event
 from domain.common.clock import utcnow
-from domain.common.events import EventBus, StationTelemetryUpdated
+from domain.common.events import EventBus
 from domain.network.models import Station
 from domain.network.service import NetworkService
 
@@ -256,6 +258,8 @@ class StationReports:
             )
         new = await self._store_samples(station, session.connector_id, transaction_id, norm.samples)
         recording.add_flags(session, flags | norm.flags)
+        # an older event (lower seqNo) arriving late must not overwrite a newer charging state
+        latest = seq_no is None or session.last_seq_no is None or seq_no >= session.last_seq_no
         recording.seq_no(session, seq_no)
         session.offline = session.offline or offline
         if id_tag and session.id_tag is None:
@@ -270,7 +274,7 @@ class StationReports:
                 recording.end(
                     session, at=at, reason=stopped_reason or trigger_reason, meter_stop_wh=None
                 )
-            else:
+            elif latest:
                 recording.move(session, from_charging_state(charging_state), at)
         self._publish_telemetry(station, session.connector_id, new, now)
         await self._save(session, now)
@@ -286,17 +290,25 @@ class StationReports:
         data: dict[str, Any] | None = None,
     ) -> None:
         """Diagnostics/log/firmware status, security events, device-model reports: kept as sent."""
-        await repo.insert_report(
-            StationReport(
-                org_id=station.org_id,
-                station_id=station_oid(station),
-                charge_point_id=station.charge_point_id,
-                kind=kind,
-                status=status,
-                request_id=request_id,
-                data=data or {},
-            )
+        report = StationReport(
+            org_id=station.org_id,
+            station_id=station_oid(station),
+            charge_point_id=station.charge_point_id,
+            kind=kind,
+            status=status,
+            request_id=request_id,
+            data=data or {},
         )
+        await repo.insert_report(report)
+        for event in report_events(report, site_id=str(station.site_id)):
+            self.events.publish(event)
+        if kind == "NotifyEvent":
+            now = utcnow()
+            found = temperature_readings((data or {}).get("event_data"))
+            for connector_id, readings in found.items():
+                norm = metering.normalise(readings, now)
+                new = await self._store_samples(station, connector_id, None, norm.samples)
+                self._publish_telemetry(station, connector_id, new, now)
 
     async def data_transfer(
         self, station: Station, *, vendor_id: str, message_id: str | None, data: str | None
@@ -434,22 +446,12 @@ class StationReports:
     def _publish_telemetry(
         self, station: Station, connector_id: int, samples: list[metering.Sample], now: datetime
     ) -> None:
-        row = metering.latest_row(connector_id, samples)
-        if row is None:
-            return
-        self.events.publish(
-            StationTelemetryUpdated(
-                org_id=str(station.org_id),
-                site_id=str(station.site_id),
-                station_id=str(station.id),
-                at=row.at,
-                connector_id=connector_id,
-                temperature_c=row.temperature_c,
-                voltage_v=row.voltage_v,
-                current_a=row.current_a,
-                power_w=row.power_w,
-                offered_power_w=row.offered_power_w,
-                energy_wh=row.energy_wh,
-                soc_percent=row.soc_percent,
-            )
+        event = telemetry_event(
+            org_id=str(station.org_id),
+            site_id=str(station.site_id),
+            station_id=str(station.id),
+            connector_id=connector_id,
+            samples=samples,
         )
+        if event is not None:
+            self.events.publish(event)

@@ -27,3 +27,14 @@ class SecurityEventReported(DomainEvent):
     type: str
     tech_info: str | None = None
     critical: bool | None = None  # None: decided by the OCPP list of critical events
+
+
+@dataclass(frozen=True, kw_only=True)
+class TransferStatusReported(DomainEvent):
+    """A Diagnostics/Log/FirmwareStatusNotification, for ``DiagnosticsService.status_notification``.
+
+    ``kind``: DIAGNOSTICS (1.6 diagnostics, 2.0.1 log upload) or FIRMWARE; ``status`` as reported."""
+
+    kind: str
+    status: str
+    request_id: int | None = None

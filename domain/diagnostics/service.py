@@ -35,7 +35,7 @@ from domain.diagnostics.conditions import (
     security_verdict,
     verdict,
 )
-from domain.diagnostics.events import SecurityEventReported
+from domain.diagnostics.events import SecurityEventReported, TransferStatusReported
 from domain.diagnostics.health_ops import HealthOperations
 from domain.diagnostics.models import Alert
 from domain.diagnostics.rules import SAMPLE_KINDS, AlertKind, ConfiguredRule, Rule
@@ -51,6 +51,7 @@ WATCHED = (
     ConnectorStatusChanged,
     StationConnectivityChanged,
     SecurityEventReported,
+    TransferStatusReported,
 )
 STALE_AFTER_SECONDS = 900  # a connector silent this long is not judged on its last values
 
@@ -76,6 +77,15 @@ class DiagnosticsService(AlertOperations, HealthOperations, TransferTracking):
 
     async def on_event(self, event: DomainEvent) -> None:
         if not isinstance(event, WATCHED) or not event.station_id:
+            return
+        if isinstance(event, TransferStatusReported):
+            await self.status_notification(
+                PydanticObjectId(event.station_id),
+                event.kind,
+                event.status,
+                event.request_id,
+                event.at,
+            )
             return
         mem = await self._memory(event)
         now = stored_time(event.at)

@@ -183,3 +183,24 @@ class TransferTracking:
         await self._station_owner(org_id, station_id)
         k = parse_transfer_kind(kind) if kind else None
         return await repo.transfers_for_station(station_id, k, page_size(first, default=20))
+
+    async def transfer_refused(
+        self, transfer_id: PydanticObjectId, reason: str, at: datetime | None = None
+    ) -> FileTransfer:
+        """The station never took the request on (rejected, offline, timed out): the transfer ends
+        failed, with ``reason`` recorded as the station's word."""
+        transfer = await repo.get_transfer(transfer_id)
+        if transfer is None:
+            raise TransferNotFound("no such transfer", field="id")
+        if transfer.finished:
+            return transfer
+        now = as_utc(at) if at else utcnow()
+        failed = (
+            TransferStatus.UPLOAD_FAILED
+            if transfer.kind is TransferKind.DIAGNOSTICS
+            else TransferStatus.DOWNLOAD_FAILED
+        )
+        transfer.status, transfer.finished, transfer.updated_at = failed, True, now
+        transfer.history.append(TransferStep(status=failed, at=now, reported=reason))
+        await repo.save_transfer(transfer)
+        return transfer
