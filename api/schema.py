@@ -18,8 +18,16 @@ from strawberry.types import ExecutionContext
 
 from api.deps import ApiLimits
 from api.errors import error_masking, log_errors
-from api.resolvers import auth, commands, diagnostics, events, network
+from api.resolvers import auth, charging, commands, diagnostics, events, network
 from api.types.auth import Driver, SignOutPayload, SignUpPayload, TokensPayload
+from api.types.charging import (
+    ChargingSession,
+    ChargingSessionConnection,
+    ChargingSessionPayload,
+    LinkIdTokenPayload,
+    SessionProgress,
+    StartChargingPayload,
+)
 from api.types.commands import RequestDiagnosticsPayload, StationCommandPayload
 from api.types.diagnostics import (
     AcknowledgeAlertPayload,
@@ -53,6 +61,11 @@ class Query:
         resolver=network.stations_nearby, description="Stations within radiusKm, nearest first."
     )
     alerts: AlertConnection = strawberry.field(resolver=diagnostics.alerts)
+    my_sessions: ChargingSessionConnection = strawberry.field(
+        resolver=charging.my_sessions, description="The signed-in driver's sessions, newest first."
+    )
+    sessions: ChargingSessionConnection = strawberry.field(resolver=charging.sessions)
+    session: ChargingSession = strawberry.field(resolver=charging.session)
 
 
 @strawberry.type
@@ -77,6 +90,11 @@ class Mutation:
         resolver=diagnostics.acknowledge_alert
     )
     set_alert_rule: SetAlertRulePayload = strawberry.mutation(resolver=diagnostics.set_alert_rule)
+    link_id_token: LinkIdTokenPayload = strawberry.mutation(resolver=charging.link_id_token)
+    start_charging: StartChargingPayload = strawberry.mutation(resolver=charging.start_charging)
+    stop_charging: ChargingSessionPayload = strawberry.mutation(resolver=charging.stop_charging)
+    remote_start: ChargingSessionPayload = strawberry.mutation(resolver=charging.remote_start)
+    remote_stop: ChargingSessionPayload = strawberry.mutation(resolver=charging.remote_stop)
 
 
 @strawberry.type
@@ -86,6 +104,9 @@ class Subscription:
     )
     alert_feed: AsyncGenerator[Alert, None] = strawberry.subscription(
         resolver=diagnostics.alert_feed
+    )
+    session_progress: AsyncGenerator[SessionProgress, None] = strawberry.subscription(
+        resolver=charging.session_progress
     )
 
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from beanie import PydanticObjectId
 
+from api.context import Info
 from api.errors import UserError
+from api.types.charging import ChargingSession, IdToken, charging_service
 from domain.identity.models import Driver as DomainDriver
 from domain.identity.tokens import TokenPair
 
@@ -35,6 +38,19 @@ class Driver:
     @classmethod
     def from_domain(cls, driver: DomainDriver) -> Driver:
         return cls(id=strawberry.ID(str(driver.id)), email=driver.email, name=driver.name)
+
+    @strawberry.field
+    async def id_tokens(self, info: Info) -> list[IdToken]:
+        """The RFID cards linked to this driver."""
+        tokens = await charging_service(info.context).linked_id_tokens(PydanticObjectId(self.id))
+        return [IdToken.from_domain(t) for t in tokens]
+
+    @strawberry.field
+    async def active_session(self, info: Info) -> ChargingSession | None:
+        """The session not ended yet, if any (the latest one)."""
+        service = charging_service(info.context)
+        found = await service.active_session_for_driver(PydanticObjectId(self.id))
+        return ChargingSession.from_domain(found) if found else None
 
 
 @strawberry.input

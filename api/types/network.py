@@ -8,6 +8,7 @@ import strawberry
 
 from api.context import Info
 from api.errors import UserError, coded_errors
+from api.types.charging import TelemetrySample, charging_service
 from api.types.common import DateRangeInput, GeoPoint, GeoPointInput, PageInfo, utc
 from api.types.diagnostics import Alert, StationHealth, health_loader, open_alerts_loader
 from api.types.tariffs import Tariff
@@ -156,6 +157,14 @@ class Station:
             start, end = range.bounds()
             rows = await info.context.deps.network.status_history(self.domain, start, end)
         return [StatusInterval.from_domain(i) for i in rows]
+
+    @strawberry.field
+    async def telemetry(self, info: Info, range: DateRangeInput) -> list[TelemetrySample]:
+        """Each connector's readings in the range (at most 31 days), oldest first."""
+        with coded_errors():
+            start, end = range.bounds()
+            rows = await charging_service(info.context).telemetry(self.domain.id, start, end)  # type: ignore[arg-type]
+        return [TelemetrySample.from_domain(r) for r in rows]
 
 
 @strawberry.type

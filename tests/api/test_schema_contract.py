@@ -23,7 +23,6 @@ REPO = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = REPO / "schema.graphql"
 CLIENTS = REPO.parent / "shared" / "clients"
 
-CHARGING = "charging sessions (domain.charging)"
 BILLING = "payments and memberships (revenue issue)"
 TARIFFS = "tariffs (tariffs issue)"
 ALERTS = "alerts (diagnostics issue)"
@@ -31,14 +30,9 @@ REPORTS = "reports (reporting issue)"
 
 PENDING: dict[str, str] = {
     # driver.graphql
-    "Me": f"{CHARGING}: idTokens, activeSession; {BILLING}: defaultPaymentMethod, membership",
+    "Me": f"{BILLING}: defaultPaymentMethod, membership",
     "SetUpPaymentMethod": BILLING,
     "SetDefaultPaymentMethod": BILLING,
-    "LinkIdToken": CHARGING,
-    "StartCharging": CHARGING,
-    "StopCharging": CHARGING,
-    "SessionProgress": CHARGING,
-    "MySessions": f"{CHARGING}; {BILLING}: payment, receipt",
     "Plans": BILLING,
     "Subscribe": BILLING,
     "CancelMembership": BILLING,
@@ -46,9 +40,6 @@ PENDING: dict[str, str] = {
     "CreateTariff": TARIFFS,
     "AssignTariff": TARIFFS,
     "CreatePlan": BILLING,
-    "StationTelemetry": f"{CHARGING}: telemetry samples",
-    "RemoteStart": CHARGING,
-    "RemoteStop": CHARGING,
     "UsageReport": REPORTS,
     "PeakHours": REPORTS,
     "Bottlenecks": REPORTS,
