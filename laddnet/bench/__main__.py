@@ -1,0 +1,3 @@
+from laddnet.bench.cli import main
+
+raise SystemExit(main())
