@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from beanie import Document
 
+from domain.billing import models as billing
 from domain.charging import models as charging
 from domain.diagnostics.models import Alert, AlertRule, AlertWebhook, FileTransfer, StationHealth
 from domain.identity.models import Driver, Operator, Organisation, RefreshToken
@@ -26,4 +27,5 @@ DOCUMENT_MODELS: list[type[Document]] = [
     AlertWebhook,
     FileTransfer,
     *charging.DOCUMENTS,
+    *billing.DOCUMENTS,
 ]

@@ -1,0 +1,116 @@
+"""A session's cost from what its station measured, with the one pricing function of ``tariffs``.
+
+The live cost (``sessionProgress``) and the final bill both come from ``session_samples`` +
+``tariffs.pricing.price_samples``, so they always agree. Stored meter samples are grouped by time
+into pricing samples (energy register, power), each carrying the connector's status at that moment
+(from the network's status intervals); the session's start and stop readings bound them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from domain.charging import repository as charging_repo
+from domain.charging.metering import ENERGY_REGISTER
+from domain.charging.models import ChargingSession
+from domain.charging.models import MeterSample as StoredSample
+from domain.common.clock import as_utc
+from domain.network import repository as network_repo
+from domain.network.models import StatusInterval
+from domain.tariffs.intervals import MeterSample
+from domain.tariffs.models import Tariff
+from domain.tariffs.pricing import Membership as Benefits
+from domain.tariffs.pricing import PricedSession, price_samples
+
+POWER = "Power.Active.Import"
+_OUTLET = (None, "Outlet")
+
+
+def session_samples(
+    session: ChargingSession,
+    stored: Iterable[StoredSample],
+    statuses: Sequence[StatusInterval] = (),
+) -> list[MeterSample]:
+    """Stored samples of one session → pricing samples, oldest first. Pure."""
+    energy: dict[datetime, tuple[int, int]] = {}  # at -> (rank, Wh): the total register wins
+    power_total: dict[datetime, float] = {}
+    power_phases: dict[datetime, float] = {}
+    for s in stored:
+        at = as_utc(s.at)
+        if s.location not in _OUTLET:
+            continue
+        if s.measurand == ENERGY_REGISTER:
+            rank = 0 if s.phase is None else 1
+            if at not in energy or rank < energy[at][0]:
+                energy[at] = (rank, round(s.value))
+        elif s.measurand == POWER:
+            if s.phase is None:
+                power_total[at] = s.value
+            else:
+                power_phases[at] = power_phases.get(at, 0.0) + s.value
+    moments = set(energy) | set(power_total) | set(power_phases)
+    out: dict[datetime, MeterSample] = {}
+    for at in moments:
+        watts = power_total.get(at, power_phases.get(at))
+        out[at] = MeterSample(
+            at=at,
+            energy_register_wh=energy[at][1] if at in energy else None,
+            power_w=round(watts) if watts is not None else None,
+        )
+    started = as_utc(session.started_at) if session.started_at else None
+    if started is not None and session.meter_start_wh is not None:
+        out.setdefault(started, MeterSample(at=started, energy_register_wh=session.meter_start_wh))
+    ended = as_utc(session.ended_at) if session.ended_at else None
+    if ended is not None and session.last_meter_wh is not None:
+        last = out.get(ended)
+        power = last.power_w if last else None
+        out[ended] = MeterSample(at=ended, energy_register_wh=session.last_meter_wh, power_w=power)
+    ordered = sorted(out.values(), key=lambda m: m.at)
+    if started is not None:
+        ordered = [m for m in ordered if m.at >= started]
+    if ended is not None:
+        ordered = [m for m in ordered if m.at <= ended]
+    return [
+        MeterSample(m.at, m.energy_register_wh, m.power_w, _status_at(statuses, m.at))
+        for m in ordered
+    ]
+
+
+def _status_at(statuses: Sequence[StatusInterval], at: datetime) -> str | None:
+    for interval in statuses:
+        start = as_utc(interval.start)
+        end = as_utc(interval.end) if interval.end else None
+        if start <= at and (end is None or at < end):
+            return interval.status.value
+    return None
+
+
+async def price_stored_session(
+    session: ChargingSession,
+    tariff: Tariff,
+    site_tz: str,
+    *,
+    now: datetime,
+    benefits: Benefits | None = None,
+) -> PricedSession:
+    """Load the session's samples and statuses and price them (live: up to ``now``)."""
+    stored: list[StoredSample] = []
+    if session.transaction_id is not None:
+        stored = await charging_repo.samples_for_transaction(
+            session.station_id, session.transaction_id
+        )
+    started = as_utc(session.started_at) if session.started_at else None
+    ended = as_utc(session.ended_at) if session.ended_at else None
+    statuses: list[StatusInterval] = []
+    if started is not None:
+        statuses = [
+            i
+            for i in await network_repo.status_history(
+                session.station_id, started, ended or as_utc(now)
+            )
+            if i.connector_id == session.connector_id
+        ]
+    samples = session_samples(session, stored, statuses)
+    until = ended or (as_utc(now) if started is not None else None)
+    return price_samples(tariff, samples, site_tz=site_tz, until=until, membership=benefits)

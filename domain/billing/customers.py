@@ -1,0 +1,102 @@
+"""Drivers at the payment provider: customer, setting up and choosing a payment method."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from beanie import PydanticObjectId
+
+from domain.billing import repository as repo
+from domain.billing.errors import NoPaymentMethod
+from domain.billing.gateway import PaymentGateway
+from domain.billing.models import BillingCustomer, Card
+from domain.common.errors import InvalidInput, NotFound
+
+
+@dataclass(frozen=True)
+class PaymentSetup:
+    """What the provider's mobile SDK needs to collect a card, Apple Pay or Google Pay."""
+
+    customer_id: str
+    setup_intent_client_secret: str
+    publishable_key: str
+    ephemeral_key_secret: str | None
+
+
+class Customers:
+    """Mixed into ``BillingService``."""
+
+    gateway: PaymentGateway
+
+    async def customer(self, driver_id: PydanticObjectId) -> BillingCustomer:
+        """The driver's customer at the provider, created the first time (once, even if raced)."""
+        existing = await repo.get_customer(driver_id)
+        if existing is not None:
+            return existing
+        driver = await repo.get_driver(driver_id)
+        if driver is None:
+            raise NotFound("no such driver")
+        customer_id = await self.gateway.create_customer(
+            email=driver.email,
+            name=driver.name,
+            driver_id=str(driver_id),
+            idempotency_key=f"laddnet-driver-{driver_id}-customer",
+        )
+        return await repo.insert_customer(
+            BillingCustomer(driver_id=driver_id, customer_id=customer_id)
+        )
+
+    async def set_up_payment_method(self, driver_id: PydanticObjectId) -> PaymentSetup:
+        customer = await self.customer(driver_id)
+        setup = await self.gateway.set_up_payment_method(customer.customer_id)
+        return PaymentSetup(
+            customer_id=setup.customer_id,
+            setup_intent_client_secret=setup.setup_intent_client_secret,
+            publishable_key=self.gateway.publishable_key,
+            ephemeral_key_secret=setup.ephemeral_key_secret,
+        )
+
+    async def set_default_payment_method(
+        self, driver_id: PydanticObjectId, payment_method_id: str
+    ) -> Card:
+        """Attach the method to the driver's customer (a declined card raises PaymentDeclined) and
+        record it (brand, last4, expiry) as the driver's default."""
+        pm = payment_method_id.strip()
+        if not pm or len(pm) > 255:
+            raise InvalidInput("a payment method id is required", field="paymentMethodId")
+        customer = await self.customer(driver_id)
+        details = await self.gateway.attach_payment_method(customer.customer_id, pm)
+        card = Card(
+            id=details.id,
+            brand=details.brand,
+            last4=details.last4,
+            exp_month=details.exp_month,
+            exp_year=details.exp_year,
+        )
+        await repo.set_default_card(driver_id, card)
+        return card
+
+    async def default_payment_method(self, driver_id: PydanticObjectId) -> Card | None:
+        customer = await repo.get_customer(driver_id)
+        return customer.default_card if customer else None
+
+    async def _payment_method(
+        self, driver_id: PydanticObjectId, payment_method_id: str | None
+    ) -> tuple[BillingCustomer, str, str | None]:
+        """(customer, method id, label) for a charge: the one given (attached to this driver) or
+        the default."""
+        customer = await self.customer(driver_id)
+        if payment_method_id:
+            default = customer.default_card
+            if default is not None and default.id == payment_method_id:
+                return customer, default.id, default.brand
+            details = await self.gateway.attach_payment_method(
+                customer.customer_id, payment_method_id, make_default=False
+            )
+            return customer, details.id, details.brand
+        if customer.default_card is None:
+            raise NoPaymentMethod(
+                "add a payment method first (setUpPaymentMethod, setDefaultPaymentMethod)",
+                field="paymentMethodId",
+            )
+        return customer, customer.default_card.id, customer.default_card.brand

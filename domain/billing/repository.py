@@ -1,0 +1,225 @@
+"""Every query the billing context makes lives here (reads of other contexts' documents included)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from beanie import PydanticObjectId
+from pymongo import ReturnDocument
+from pymongo.errors import DuplicateKeyError
+
+from domain.billing.models import (
+    SETTLED,
+    BillingCustomer,
+    Card,
+    Membership,
+    MembershipCharge,
+    PaymentStatus,
+    SessionPayment,
+    WebhookEvent,
+)
+from domain.common.clock import utcnow
+from domain.identity.models import Driver
+from domain.tariffs.models import Plan
+
+# -- customers ----------------------------------------------------------------------------------
+
+
+async def get_customer(driver_id: PydanticObjectId) -> BillingCustomer | None:
+    return await BillingCustomer.find_one(BillingCustomer.driver_id == driver_id)
+
+
+async def insert_customer(customer: BillingCustomer) -> BillingCustomer:
+    """Insert; when another request made the driver's customer first, return that one."""
+    try:
+        await customer.insert()
+    except DuplicateKeyError:
+        existing = await get_customer(customer.driver_id)
+        assert existing is not None
+        return existing
+    await Driver.get_pymongo_collection().update_one(
+        {"_id": customer.driver_id}, {"$set": {"stripe_customer_id": customer.customer_id}}
+    )
+    return customer
+
+
+async def set_default_card(driver_id: PydanticObjectId, card: Card) -> None:
+    await BillingCustomer.get_pymongo_collection().update_one(
+        {"driver_id": driver_id}, {"$set": {"default_card": card.model_dump()}}
+    )
+    await Driver.get_pymongo_collection().update_one(
+        {"_id": driver_id}, {"$set": {"default_payment_method": card.id}}
+    )
+
+
+async def get_driver(driver_id: PydanticObjectId) -> Driver | None:
+    return await Driver.get(driver_id)
+
+
+# -- session payments ---------------------------------------------------------------------------
+
+
+async def insert_payment(payment: SessionPayment) -> bool:
+    """False when the start lock or the session is taken already."""
+    try:
+        await payment.insert()
+    except DuplicateKeyError:
+        payment.id = None
+        return False
+    return True
+
+
+async def save_payment(payment: SessionPayment) -> None:
+    payment.updated_at = utcnow()
+    await payment.replace()
+
+
+async def get_payment(payment_id: PydanticObjectId) -> SessionPayment | None:
+    return await SessionPayment.get(payment_id)
+
+
+async def payment_for_session(session_id: PydanticObjectId) -> SessionPayment | None:
+    return await SessionPayment.find_one(SessionPayment.session_id == session_id)
+
+
+async def payments_for_sessions(
+    session_ids: list[PydanticObjectId],
+) -> dict[PydanticObjectId, SessionPayment]:
+    found = await SessionPayment.find({"session_id": {"$in": session_ids}}).to_list()
+    return {p.session_id: p for p in found if p.session_id is not None}
+
+
+async def payment_by_intent(intent_id: str) -> SessionPayment | None:
+    return await SessionPayment.find_one(SessionPayment.intent_id == intent_id)
+
+
+async def claim_settlement(payment_id: PydanticObjectId, until: datetime) -> SessionPayment | None:
+    """Take the settlement of a payment for one worker until ``until``; None if someone has it."""
+    now = utcnow()
+    doc = await SessionPayment.get_pymongo_collection().find_one_and_update(
+        {
+            "_id": payment_id,
+            "$or": [{"settling_until": None}, {"settling_until": {"$lt": now}}],
+        },
+        {"$set": {"settling_until": until}},
+        return_document=ReturnDocument.AFTER,
+    )
+    return SessionPayment.model_validate(doc) if doc else None
+
+
+async def unsettled(older_than: datetime, limit: int) -> list[SessionPayment]:
+    """Payments still open: pending retries, stale holds of starts that never finished."""
+    return (
+        await SessionPayment.find(
+            {
+                "status": {"$nin": [s.value for s in SETTLED]},
+                "updated_at": {"$lt": older_than},
+            }
+        )
+        .sort("+updated_at")
+        .limit(limit)
+        .to_list()
+    )
+
+
+async def pending_refunds(limit: int) -> list[SessionPayment]:
+    return await SessionPayment.find({"refunds.status": "PENDING"}).limit(limit).to_list()
+
+
+async def payments_in_period(
+    org_id: PydanticObjectId, start: datetime, end: datetime
+) -> list[SessionPayment]:
+    return (
+        await SessionPayment.find(
+            {"org_id": org_id, "receipt.issued_at": {"$gte": start, "$lt": end}}
+        )
+        .sort("+receipt.number")
+        .to_list()
+    )
+
+
+async def aggregate_payments(pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    cursor = await SessionPayment.get_pymongo_collection().aggregate(pipeline)
+    return [doc async for doc in cursor]
+
+
+async def aggregate_membership_charges(pipeline: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    cursor = await MembershipCharge.get_pymongo_collection().aggregate(pipeline)
+    return [doc async for doc in cursor]
+
+
+# -- receipts -----------------------------------------------------------------------------------
+
+
+async def next_receipt_number(org_id: PydanticObjectId) -> int:
+    coll = SessionPayment.get_pymongo_collection().database["receipt_counters"]
+    doc = await coll.find_one_and_update(
+        {"_id": str(org_id)},
+        {"$inc": {"value": 1}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
+    assert doc is not None
+    return int(doc["value"])
+
+
+# -- memberships --------------------------------------------------------------------------------
+
+
+async def get_membership(driver_id: PydanticObjectId) -> Membership | None:
+    return await Membership.find_one(Membership.driver_id == driver_id)
+
+
+async def membership_by_subscription(subscription_id: str) -> Membership | None:
+    return await Membership.find_one(Membership.subscription_id == subscription_id)
+
+
+async def save_membership(membership: Membership) -> None:
+    membership.updated_at = utcnow()
+    await membership.save()
+
+
+async def use_included_energy(membership_id: PydanticObjectId, wh: int) -> None:
+    await Membership.get_pymongo_collection().update_one(
+        {"_id": membership_id}, {"$inc": {"included_wh_used": wh}}
+    )
+
+
+async def record_membership_charge(charge: MembershipCharge) -> bool:
+    try:
+        await charge.insert()
+    except DuplicateKeyError:
+        return False
+    return True
+
+
+async def set_plan_price(plan_id: PydanticObjectId, price_id: str) -> None:
+    await Plan.get_pymongo_collection().update_one(
+        {"_id": plan_id, "stripe_price_id": None}, {"$set": {"stripe_price_id": price_id}}
+    )
+
+
+# -- webhooks -----------------------------------------------------------------------------------
+
+
+async def store_event(event: WebhookEvent) -> bool:
+    """False when this event id was stored before (a replay)."""
+    try:
+        await event.insert()
+    except DuplicateKeyError:
+        return False
+    return True
+
+
+async def get_event(event_id: str) -> WebhookEvent | None:
+    return await WebhookEvent.find_one(WebhookEvent.event_id == event_id)
+
+
+async def mark_event_handled(event_id: str, outcome: str) -> None:
+    await WebhookEvent.get_pymongo_collection().update_one(
+        {"event_id": event_id}, {"$set": {"handled_at": utcnow(), "outcome": outcome}}
+    )
+
+
+__all__ = ["PaymentStatus"]

@@ -1,0 +1,263 @@
+"""``BillingService``: the hold before a start, the bill at the end, retries, refunds, live cost.
+
+Flow of an app start (``start_paid_session``): a ``SessionPayment`` is stored holding a lock on the
+connector (a double-submitted start finds it taken and places no second hold), the hold is placed
+(a manual-capture PaymentIntent for the tariff's pre-authorisation amount), and only then is the
+station told to start. A declined card raises ``PaymentDeclined`` and nothing is sent to the station.
+An unreachable provider does not stop charging: the session starts, its payment is PENDING and the
+final amount is charged off-session when it ends (retried until the provider answers).
+
+When a session ends (``SessionUpdated`` events, and ``retry_pending`` as the safety net) it is priced
+with ``costing`` (the same function as the live cost), gets its numbered receipt, and is settled:
+the priced amount captured from the hold (never more than held), the hold released when nothing is
+due, or an off-session charge for RFID sessions of drivers with a default card.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+
+from beanie import PydanticObjectId
+
+from domain.billing import repository as repo
+from domain.billing.customers import Customers
+from domain.billing.errors import GatewayUnavailable, PaymentDeclined
+from domain.billing.gateway import PaymentGateway
+from domain.billing.memberships import Memberships
+from domain.billing.models import SETTLED, PaymentStatus, SessionPayment
+from domain.billing.refunds import Refunds
+from domain.billing.reports import Reports
+from domain.billing.settlement import Settlement
+from domain.billing.webhooks import Webhooks
+from domain.charging import repository as charging_repo
+from domain.charging.models import ChargingSession
+from domain.charging.state import FINAL, RUNNING
+from domain.common.clock import as_utc, utcnow
+from domain.common.errors import ConnectorBusy, InvalidInput
+from domain.common.events import DomainEvent, EventBus, SessionUpdated
+from domain.common.money import Money
+from domain.network import repository as network_repo
+from domain.network.models import Station
+from domain.tariffs import repository as tariffs_repo
+from domain.tariffs.pricing import PricedSession
+
+log = logging.getLogger(__name__)
+
+StopSession = Callable[[ChargingSession], Awaitable[object]]
+
+
+class BillingService(Customers, Memberships, Settlement, Refunds, Webhooks, Reports):
+    def __init__(
+        self,
+        gateway: PaymentGateway,
+        *,
+        stop_session: StopSession | None = None,
+        hold_timeout: timedelta = timedelta(minutes=5),
+        retry_after: timedelta = timedelta(seconds=30),
+        settle_claim: timedelta = timedelta(seconds=60),
+    ) -> None:
+        """``stop_session`` (e.g. ``ChargingService.remote_stop``) stops a session whose cost
+        reaches its hold, so it cannot exceed what was authorised."""
+        self.gateway = gateway
+        self.stop_session = stop_session
+        self.hold_timeout = hold_timeout
+        self.retry_after = retry_after
+        self.settle_claim = settle_claim
+        self._stopping: set[PydanticObjectId] = set()
+
+    # -- starting -------------------------------------------------------------------------------
+
+    async def start_paid_session(
+        self,
+        driver_id: PydanticObjectId,
+        station: Station,
+        connector_id: int,
+        payment_method_id: str | None,
+        start: Callable[[], Awaitable[ChargingSession]],
+    ) -> ChargingSession:
+        """Hold the pre-authorisation amount, then ``start()`` (the remote start); see module."""
+        assert station.id is not None
+        if station.connector(connector_id) is None:
+            raise InvalidInput(f"the station has no connector {connector_id}", field="connectorId")
+        tariff_doc = await tariffs_repo.get_tariff(station.tariff_id) if station.tariff_id else None
+        tariff = tariff_doc.tariff if tariff_doc else None
+        site = await network_repo.get_site(station.site_id)
+        payment = SessionPayment(
+            org_id=station.org_id,
+            site_id=station.site_id,
+            station_id=station.id,
+            connector_id=connector_id,
+            driver_id=driver_id,
+            start_lock=f"{station.id}:{connector_id}",
+            tariff_id=tariff_doc.id if tariff_doc else None,
+            tariff=tariff,
+            site_timezone=site.timezone if site else "UTC",
+            currency=tariff.currency if tariff else "EUR",
+        )
+        hold = tariff.pre_authorization_amount if tariff else 0
+        if hold > 0:
+            customer, method, label = await self._payment_method(driver_id, payment_method_id)
+            payment.customer_id = customer.customer_id
+            payment.payment_method_id = method
+            payment.payment_method_label = label
+        if not await repo.insert_payment(payment):
+            raise ConnectorBusy(f"connector {connector_id} is being started already")
+        try:
+            holder = await charging_repo.session_holding(payment.start_lock or "")
+            if holder is not None:
+                raise ConnectorBusy(f"connector {connector_id} has a session already")
+            if hold > 0:
+                await self._place_hold(payment, hold)
+            else:
+                payment.status = PaymentStatus.PENDING  # settled when the session ends
+                payment.off_session = payment.customer_id is not None
+            session = await start()
+        except BaseException as error:
+            await self._abandon(payment, error)
+            raise
+        payment.session_id = session.id
+        payment.start_lock = None
+        await repo.save_payment(payment)
+        return session
+
+    async def _place_hold(self, payment: SessionPayment, amount: int) -> None:
+        assert payment.customer_id and payment.payment_method_id
+        try:
+            intent = await self.gateway.authorize(
+                customer_id=payment.customer_id,
+                payment_method_id=payment.payment_method_id,
+                amount=amount,
+                currency=payment.currency,
+                metadata={"session_payment": str(payment.id), "station": str(payment.station_id)},
+                idempotency_key=payment.idempotency_key("authorize"),
+            )
+        except GatewayUnavailable as error:
+            # never stop charging for an outage: charge off-session once the session ends
+            log.warning("payment provider unreachable at start; charging later: %s", error)
+            payment.status = PaymentStatus.PENDING
+            payment.off_session = True
+            payment.last_error = str(error)
+            payment.attempts += 1
+            await repo.save_payment(payment)
+            return
+        payment.intent_id = intent.id
+        payment.amount_authorized = intent.amount
+        payment.status = PaymentStatus.AUTHORIZED
+        await repo.save_payment(payment)
+
+    async def _abandon(self, payment: SessionPayment, error: BaseException) -> None:
+        """The start did not happen: release the hold and the lock (a declined hold is kept as
+        DECLINED for the record)."""
+        payment.start_lock = None
+        payment.last_error = str(error) or type(error).__name__
+        if isinstance(error, PaymentDeclined) and payment.intent_id is None:
+            payment.status = PaymentStatus.DECLINED
+        else:
+            await self._release(payment)
+        try:
+            await repo.save_payment(payment)
+        except Exception:
+            log.exception("could not record an abandoned start %s", payment.id)
+
+    # -- events ---------------------------------------------------------------------------------
+
+    async def on_session_updated(self, event: SessionUpdated) -> None:
+        session_id = PydanticObjectId(event.session_id)
+        if event.status in {s.value for s in FINAL}:
+            session = await charging_repo.get_session(session_id)
+            if session is not None:
+                await self.finalize(session)
+        elif self.stop_session is not None and event.status in {s.value for s in RUNNING}:
+            await self._stop_at_hold(session_id)
+
+    async def _stop_at_hold(self, session_id: PydanticObjectId) -> None:
+        payment = await repo.payment_for_session(session_id)
+        if payment is None or payment.status is not PaymentStatus.AUTHORIZED:
+            return
+        if session_id in self._stopping or self.stop_session is None:
+            return
+        session = await charging_repo.get_session(session_id)
+        if session is None or session.status not in RUNNING:
+            return
+        priced = await self.cost_of(session)
+        if priced is None or priced.total < payment.amount_authorized:
+            return
+        self._stopping.add(session_id)
+        log.info("session %s reached its authorised amount: stopping it", session_id)
+        try:
+            await self.stop_session(session)
+        except Exception:
+            log.exception("could not stop session %s at its authorised amount", session_id)
+            self._stopping.discard(session_id)
+
+    async def run(self, events: EventBus) -> None:
+        """Follow ``SessionUpdated`` events until cancelled (the composition root runs this)."""
+
+        def accept(event: DomainEvent) -> bool:
+            return isinstance(event, SessionUpdated)
+
+        async with events.subscribe(accept, maxsize=10_000) as stream:
+            async for event in stream:
+                assert isinstance(event, SessionUpdated)
+                try:
+                    await self.on_session_updated(event)
+                except Exception:
+                    log.exception("billing could not handle session %s", event.session_id)
+
+    async def run_retries(self, interval: float = 30.0) -> None:
+        """Retry pending payments and refunds every ``interval`` seconds until cancelled."""
+        while True:
+            try:
+                await self.retry_pending()
+            except Exception:
+                log.exception("payment retry round failed")
+            await asyncio.sleep(interval)
+
+    async def retry_pending(self, *, now: datetime | None = None, limit: int = 200) -> int:
+        """One round: settle ended sessions still open, release stale holds of starts that never
+        finished, retry refunds the provider did not take. Returns how many payments it touched."""
+        now = now or utcnow()
+        touched = 0
+        for payment in await repo.unsettled(now - self.retry_after, limit):
+            touched += 1
+            if payment.session_id is None:
+                if as_utc(payment.created_at) < now - self.hold_timeout:
+                    await self._abandon(payment, TimeoutError("the start never completed"))
+                continue
+            session = await charging_repo.get_session(payment.session_id)
+            if session is not None and session.status in FINAL:
+                await self.finalize(session, now=now)
+        touched += await self.retry_refunds(limit=limit)
+        return touched
+
+    # -- reading --------------------------------------------------------------------------------
+
+    async def payment_for_session(self, session_id: PydanticObjectId) -> SessionPayment | None:
+        return await repo.payment_for_session(session_id)
+
+    async def payments_for_sessions(
+        self, session_ids: list[PydanticObjectId]
+    ) -> dict[PydanticObjectId, SessionPayment]:
+        return await repo.payments_for_sessions(session_ids)
+
+    async def cost_of(
+        self, session: ChargingSession, *, now: datetime | None = None
+    ) -> PricedSession | None:
+        """The session's cost so far: the same pricing as its bill. None: no tariff."""
+        payment = await repo.payment_for_session(session.id) if session.id else None
+        priced, _ = await self._price(session, payment, now=now or utcnow())
+        return priced
+
+    async def session_cost(self, session: ChargingSession) -> Money | None:
+        """What the driver sees: the receipt's total once there is one, else the live cost."""
+        payment = await repo.payment_for_session(session.id) if session.id else None
+        if payment is not None and payment.receipt is not None:
+            return Money(payment.receipt.total, payment.receipt.currency)
+        priced, _ = await self._price(session, payment, now=utcnow())
+        return priced.total_money if priced is not None else None
+
+    def is_settled(self, payment: SessionPayment) -> bool:
+        return payment.status in SETTLED

@@ -1,0 +1,220 @@
+"""Pricing a session for its bill, the numbered receipt, and settling the money. Mixed into
+``BillingService``."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from beanie import PydanticObjectId
+
+from domain.billing import repository as repo
+from domain.billing.costing import price_stored_session
+from domain.billing.errors import GatewayUnavailable, PaymentDeclined
+from domain.billing.gateway import IntentState, PaymentGateway
+from domain.billing.models import SETTLED, Membership, PaymentStatus, SessionPayment
+from domain.billing.receipts import build_receipt
+from domain.charging.models import ChargingSession
+from domain.charging.state import SessionStatus
+from domain.common.clock import as_utc, utcnow
+from domain.network import repository as network_repo
+from domain.tariffs import repository as tariffs_repo
+from domain.tariffs.pricing import Membership as Benefits
+from domain.tariffs.pricing import PricedSession
+
+log = logging.getLogger(__name__)
+
+
+class Settlement:
+    gateway: PaymentGateway
+    settle_claim: timedelta
+
+    async def _benefits(
+        self, driver_id: PydanticObjectId, org_id: PydanticObjectId, at: datetime
+    ) -> tuple[Membership | None, Benefits | None]:
+        raise NotImplementedError  # Memberships provides it
+
+    async def _price(
+        self, session: ChargingSession, payment: SessionPayment | None, *, now: datetime
+    ) -> tuple[PricedSession | None, Membership | None]:
+        """The session priced with its payment's tariff snapshot (else the station's tariff now)
+        and the driver's membership benefits."""
+        tariff, tz = (payment.tariff, payment.site_timezone) if payment else (None, "UTC")
+        if payment is None:
+            station = await network_repo.get_station(session.station_id)
+            doc = (
+                await tariffs_repo.get_tariff(station.tariff_id)
+                if station and station.tariff_id
+                else None
+            )
+            tariff = doc.tariff if doc else None
+            site = await network_repo.get_site(session.site_id)
+            tz = site.timezone if site else "UTC"
+        if tariff is None:
+            return None, None
+        membership, benefits = (None, None)
+        if session.driver_id is not None:
+            membership, benefits = await self._benefits(session.driver_id, session.org_id, now)
+        priced = await price_stored_session(session, tariff, tz, now=now, benefits=benefits)
+        return priced, membership
+
+    async def _payment_at_end(self, session: ChargingSession) -> SessionPayment:
+        """The session's payment, or a new one for a session not started from the app."""
+        assert session.id is not None
+        existing = await repo.payment_for_session(session.id)
+        if existing is not None:
+            return existing
+        station = await network_repo.get_station(session.station_id)
+        doc = (
+            await tariffs_repo.get_tariff(station.tariff_id)
+            if station and station.tariff_id
+            else None
+        )
+        site = await network_repo.get_site(session.site_id)
+        payment = SessionPayment(
+            org_id=session.org_id,
+            site_id=session.site_id,
+            station_id=session.station_id,
+            connector_id=session.connector_id,
+            driver_id=session.driver_id,
+            session_id=session.id,
+            tariff_id=doc.id if doc else None,
+            tariff=doc.tariff if doc else None,
+            site_timezone=site.timezone if site else "UTC",
+            currency=doc.tariff.currency if doc else "EUR",
+            status=PaymentStatus.PENDING,
+            off_session=True,
+        )
+        if session.driver_id is not None:
+            customer = await repo.get_customer(session.driver_id)
+            if customer is not None and customer.default_card is not None:
+                payment.customer_id = customer.customer_id
+                payment.payment_method_id = customer.default_card.id
+                payment.payment_method_label = customer.default_card.brand
+        if not await repo.insert_payment(payment):
+            found = await repo.payment_for_session(session.id)
+            assert found is not None
+            return found
+        return payment
+
+    async def finalize(self, session: ChargingSession, *, now: datetime | None = None) -> None:
+        """Price the ended (or failed) session, number its receipt once, and settle. Safe to call
+        again: a settled payment is left alone, a pending one is retried."""
+        now = now or utcnow()
+        payment = await self._payment_at_end(session)
+        if payment.status in SETTLED or payment.id is None:
+            return
+        claimed = await repo.claim_settlement(payment.id, now + self.settle_claim)
+        if claimed is None:
+            return  # another worker settles it
+        payment = claimed
+        try:
+            await self._finalize_claimed(session, payment, now)
+        finally:
+            payment.settling_until = None
+            await repo.save_payment(payment)
+
+    async def _finalize_claimed(
+        self, session: ChargingSession, payment: SessionPayment, now: datetime
+    ) -> None:
+        if payment.amount_due is None:
+            priced, membership = (None, None)
+            if session.status is SessionStatus.ENDED:
+                priced, membership = await self._price(session, payment, now=now)
+            payment.amount_due = priced.total if priced else 0
+            payment.ended_at = as_utc(session.ended_at) if session.ended_at else now
+            if priced is not None and payment.receipt is None:
+                number = await repo.next_receipt_number(payment.org_id)
+                payment.receipt = build_receipt(number, now, priced)
+                payment.included_wh_used = priced.included_wh_used
+                payment.membership_id = membership.id if membership else None
+                await repo.save_payment(payment)  # the number is spent: keep it at once
+                if membership is not None and membership.id and priced.included_wh_used:
+                    await repo.use_included_energy(membership.id, priced.included_wh_used)
+        await self._settle_money(payment)
+
+    async def _settle_money(self, payment: SessionPayment) -> None:
+        due = payment.amount_due or 0
+        try:
+            if due <= 0:
+                if payment.intent_id is not None:
+                    await self._release(payment)
+                else:
+                    payment.status = PaymentStatus.NOT_REQUIRED
+            elif payment.intent_id is not None:
+                await self._capture(payment, min(due, payment.amount_authorized))
+            elif payment.customer_id and payment.payment_method_id:
+                intent = await self.gateway.charge(
+                    customer_id=payment.customer_id,
+                    payment_method_id=payment.payment_method_id,
+                    amount=due,
+                    currency=payment.currency,
+                    metadata={"session": str(payment.session_id)},
+                    idempotency_key=payment.idempotency_key("charge"),
+                )
+                payment.intent_id = intent.id
+                self._captured(payment, intent)
+            else:
+                payment.status = PaymentStatus.UNPAID
+        except GatewayUnavailable as error:
+            payment.status = PaymentStatus.PENDING
+            payment.attempts += 1
+            payment.last_error = str(error)
+            log.warning("payment %s pending: %s", payment.id, error)
+        except PaymentDeclined as error:
+            payment.status = PaymentStatus.FAILED
+            payment.last_error = error.message
+            log.warning("payment %s failed: %s", payment.id, error.message)
+
+    async def _capture(self, payment: SessionPayment, amount: int) -> None:
+        assert payment.intent_id is not None
+        try:
+            intent = await self.gateway.capture(
+                payment.intent_id, amount, idempotency_key=payment.idempotency_key("capture")
+            )
+        except PaymentDeclined:
+            # perhaps captured already (a retry after a lost answer): the provider's record decides
+            intent = await self.gateway.retrieve_intent(payment.intent_id)
+            if intent.status != "succeeded":
+                raise
+        self._captured(payment, intent)
+
+    @staticmethod
+    def _captured(payment: SessionPayment, intent: IntentState) -> None:
+        payment.amount_captured = intent.amount_captured
+        payment.status = PaymentStatus.CAPTURED
+        payment.last_error = None
+        if payment.amount_due is not None and payment.amount_captured < payment.amount_due:
+            log.warning(
+                "session payment %s: captured %d of %d due (the hold)",
+                payment.id,
+                payment.amount_captured,
+                payment.amount_due,
+            )
+
+    async def _release(self, payment: SessionPayment) -> None:
+        """Cancel the hold; an unreachable provider leaves it PENDING for the retry loop."""
+        if payment.intent_id is None:
+            payment.status = (
+                PaymentStatus.RELEASED
+                if payment.amount_authorized
+                else (PaymentStatus.NOT_REQUIRED)
+            )
+            return
+        try:
+            await self.gateway.cancel(
+                payment.intent_id, idempotency_key=payment.idempotency_key("cancel")
+            )
+            payment.status = PaymentStatus.RELEASED
+        except GatewayUnavailable as error:
+            payment.status = PaymentStatus.PENDING
+            payment.attempts += 1
+            payment.last_error = str(error)
+        except PaymentDeclined:
+            intent = await self.gateway.retrieve_intent(payment.intent_id)
+            payment.status = (
+                PaymentStatus.RELEASED if intent.status == "canceled" else PaymentStatus.FAILED
+            )
+
+
+__all__ = ["Settlement", "utcnow"]
