@@ -41,11 +41,11 @@ def embedded_store(data_dir: Path) -> Iterator[str]:
         mongo.stop()
 
 
-async def register_stations(uri: str, n: int) -> float:
+async def register_stations(uri: str, n: int, template: str = TEMPLATE_DB) -> float:
     """Register ``n`` two-connector stations (and an accepted id tag) in the template database
     through the network service; seconds it took."""
     started = time.monotonic()
-    database = await bind(uri, TEMPLATE_DB)
+    database = await bind(uri, template)
     try:
         network = NetworkService(InProcessEventBus())
         org = Organisation(name="Bench Org")
@@ -73,12 +73,12 @@ async def register_stations(uri: str, n: int) -> float:
     return time.monotonic() - started
 
 
-def copy_template(uri: str, target_db: str) -> None:
+def copy_template(uri: str, target_db: str, template: str = TEMPLATE_DB) -> None:
     """A fresh run database holding the template's documents (indexes come from the server's
     own beanie initialisation)."""
     with MongoClient(uri) as client:
         client.drop_database(target_db)
-        source = client[TEMPLATE_DB]
+        source = client[template]
         for info in source.list_collections():
             name = info["name"]
             if info.get("type") != "collection" or name.startswith("system."):
