@@ -130,8 +130,8 @@ async def run_once(
     try:
         cp_ids = station_ids(plan.stations)
         begun = meter.start()
-        boot = await gen.boot_storm(cp_ids, plan.boot_window, plan.boot_timeout)
-        boot.update(meter.stop(begun, boot["accepted"]))  # CPU per station: handshake + boot
+        boot: dict[str, Any] = await gen.boot_storm(cp_ids, plan.boot_window, plan.boot_timeout)
+        boot.update(meter.stop(begun, int(boot["accepted"])))  # CPU per station: handshake + boot
         boot["latency"] = latency_table(gen.rec)
         result["boot"] = boot
         connected = len(gen.links)

@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from pymongo import MongoClient
 
@@ -62,7 +63,7 @@ async def register_stations(uri: str, n: int, template: str = TEMPLATE_DB) -> fl
         for cp_id in station_ids(n):
             await network.register_station(
                 org.id,  # type: ignore[arg-type]
-                site_id=site.id,
+                site_id=site.id,  # type: ignore[arg-type]
                 charge_point_id=cp_id,
                 name=cp_id,
                 password=STATION_KEY,
@@ -76,9 +77,10 @@ async def register_stations(uri: str, n: int, template: str = TEMPLATE_DB) -> fl
 def copy_template(uri: str, target_db: str, template: str = TEMPLATE_DB) -> None:
     """A fresh run database holding the template's documents (indexes come from the server's
     own beanie initialisation)."""
+    client: MongoClient[dict[str, Any]]
     with MongoClient(uri) as client:
         client.drop_database(target_db)
-        source = client[template]
+        source: Any = client[template]
         for info in source.list_collections():
             name = info["name"]
             if info.get("type") != "collection" or name.startswith("system."):
@@ -88,6 +90,7 @@ def copy_template(uri: str, target_db: str, template: str = TEMPLATE_DB) -> None
 
 def write_ops(uri: str) -> int:
     """Inserts + updates + deletes served by the mongod so far (serverStatus opcounters)."""
+    client: MongoClient[dict[str, Any]]
     with MongoClient(uri) as client:
         ops = client.admin.command("serverStatus")["opcounters"]
     return int(ops["insert"] + ops["update"] + ops["delete"])
