@@ -12,6 +12,7 @@ from domain.diagnostics.service import DiagnosticsService
 from domain.identity.service import IdentityService
 from domain.identity.tokens import TokenService
 from domain.network.service import NetworkService
+from domain.reporting.service import ReportingService
 
 
 @dataclass(frozen=True)
@@ -36,3 +37,4 @@ class ApiDependencies:
     limits: ApiLimits = field(default_factory=ApiLimits)
     diagnostics_upload_url: str | None = None  # where stations upload diagnostics by default
     diagnostics: DiagnosticsService | None = None  # health, alerts, rules, transfers
+    reporting: ReportingService | None = None  # usage, peak hours, bottlenecks

@@ -18,7 +18,7 @@ from strawberry.types import ExecutionContext
 
 from api.deps import ApiLimits
 from api.errors import error_masking, log_errors
-from api.resolvers import auth, charging, commands, diagnostics, events, network
+from api.resolvers import auth, charging, commands, diagnostics, events, network, reports
 from api.types.auth import Driver, SignOutPayload, SignUpPayload, TokensPayload
 from api.types.charging import (
     ChargingSession,
@@ -49,6 +49,7 @@ from api.types.network import (
     Station,
     StationConnection,
 )
+from api.types.reports import Bottleneck, PeakHours, UsageReport
 
 
 @strawberry.type
@@ -61,6 +62,9 @@ class Query:
         resolver=network.stations_nearby, description="Stations within radiusKm, nearest first."
     )
     alerts: AlertConnection = strawberry.field(resolver=diagnostics.alerts)
+    usage_report: UsageReport = strawberry.field(resolver=reports.usage_report)
+    peak_hours: PeakHours = strawberry.field(resolver=reports.peak_hours)
+    bottlenecks: list[Bottleneck] = strawberry.field(resolver=reports.bottlenecks)
     my_sessions: ChargingSessionConnection = strawberry.field(
         resolver=charging.my_sessions, description="The signed-in driver's sessions, newest first."
     )

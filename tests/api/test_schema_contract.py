@@ -40,9 +40,6 @@ PENDING: dict[str, str] = {
     "CreateTariff": TARIFFS,
     "AssignTariff": TARIFFS,
     "CreatePlan": BILLING,
-    "UsageReport": REPORTS,
-    "PeakHours": REPORTS,
-    "Bottlenecks": REPORTS,
     "RevenueReport": REPORTS,
     "RefundSession": BILLING,
 }
