@@ -210,6 +210,23 @@ async def test_201_events_out_of_order_and_replayed_are_safe(world: World) -> No
     assert late.session.id == updated.session.id
     assert late.session.status is SessionStatus.CHARGING  # an older report cannot move it back
     assert late.session.last_seq_no == 1 and late.session.id_tag == "LATE"
+    await charging.transaction_event(
+        station,
+        event_type="Updated",
+        transaction_id="OOO-1",
+        seq_no=3,
+        timestamp=T0 + timedelta(minutes=4),
+        charging_state="Charging",
+    )
+    stale = await charging.transaction_event(  # seqNo 2 arrives after 3: its state is history
+        station,
+        event_type="Updated",
+        transaction_id="OOO-1",
+        seq_no=2,
+        timestamp=T0 + timedelta(minutes=3),
+        charging_state="SuspendedEV",
+    )
+    assert stale.session.status is SessionStatus.CHARGING and stale.session.last_seq_no == 3
     ended = await charging.transaction_event(
         station,
         event_type="Ended",
