@@ -12,6 +12,7 @@ from starlette.routing import Route, WebSocketRoute
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.deps import ApiDependencies, ApiLimits
+from api.reports_http import report_routes
 from api.schema import build_schema
 from api.view import LaddnetGraphQL
 
@@ -47,5 +48,6 @@ def create_app(deps: ApiDependencies) -> Starlette:
             Route("/healthz", healthz, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", graphql),
+            *report_routes(deps),
         ]
     )

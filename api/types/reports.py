@@ -128,8 +128,9 @@ class Bottleneck:
             raise LookupError(f"site {self.domain.site_id} is missing")
         return Site.from_domain(found)
 
-    @strawberry.field(description="The station, when the bottleneck is one station; else null.")
+    @strawberry.field
     async def station(self, info: Info) -> Station | None:
+        """The station, when the bottleneck is one station; null for a whole site."""
         if self.domain.station_id is None:
             return None
         found = await info.context.loaders.stations.load(str(self.domain.station_id))
