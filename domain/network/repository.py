@@ -99,12 +99,7 @@ async def list_stations(
         query = {
             "$and": [query, {"$or": [{"name": {"$gt": name}}, {"name": name, "_id": {"$gt": oid}}]}]
         }
-    items = (
-        await Station.find(query)
-        .sort("+name", "+_id")
-        .limit(limit)
-        .to_list()
-    )
+    items = await Station.find(query).sort("+name", "+_id").limit(limit).to_list()
     return items, total
 
 
