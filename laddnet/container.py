@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,11 +20,14 @@ from domain.charging.commands import (
 )
 from domain.charging.service import ChargingService
 from domain.common.events import EventBus, InProcessEventBus
+from domain.diagnostics.service import DiagnosticsService
+from domain.diagnostics.webhook import WebhookNotifier
 from domain.identity.service import IdentityService
 from domain.identity.tokens import TokenService
 from domain.network.service import NetworkService
 from laddnet.database import Database
 from laddnet.settings import Settings
+from laddnet.webhooks import UrllibWebhookTransport
 from ocpp_server.server import OcppDependencies, OcppServer
 
 log = logging.getLogger(__name__)
@@ -54,6 +57,7 @@ class Container:
     identity: IdentityService
     tokens: TokenService
     gateway: SwitchableGateway
+    diagnostics: DiagnosticsService
     node_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
     async def health(self) -> dict[str, Any]:
@@ -94,7 +98,13 @@ class Container:
     @contextlib.asynccontextmanager
     async def background(self) -> AsyncIterator[None]:
         """Long-running domain work (event consumers, periodic checks) for the life of the app."""
-        tasks: list[asyncio.Task[None]] = []
+        tasks = [
+            asyncio.create_task(self.diagnostics.run(self.events), name="diagnostics"),
+            asyncio.create_task(
+                _every(DIAGNOSTICS_TICK_SECONDS, self.diagnostics.tick), name="diagnostics-tick"
+            ),
+        ]
+        await asyncio.sleep(0)  # let the consumers subscribe before anything is published
         try:
             yield
         finally:
@@ -103,6 +113,20 @@ class Container:
             for task in tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await self.diagnostics.aclose()
+
+
+DIAGNOSTICS_TICK_SECONDS = 15.0
+
+
+async def _every(seconds: float, job: Callable[[], Awaitable[None]]) -> None:
+    """Run ``job`` every ``seconds`` until cancelled; a failing run is logged, the loop goes on."""
+    while True:
+        await asyncio.sleep(seconds)
+        try:
+            await job()
+        except Exception:
+            log.exception("periodic job %s failed", getattr(job, "__qualname__", job))
 
 
 def build_container(settings: Settings, database: Database) -> Container:
@@ -122,6 +146,7 @@ def build_container(settings: Settings, database: Database) -> Container:
         jwks_audience=settings.jwks_audience,
     )
     identity = IdentityService(tokens=tokens)
+    diagnostics = DiagnosticsService(events, WebhookNotifier(UrllibWebhookTransport()))
     return Container(
         settings=settings,
         database=database,
@@ -132,4 +157,5 @@ def build_container(settings: Settings, database: Database) -> Container:
         identity=identity,
         tokens=tokens,
         gateway=gateway,
+        diagnostics=diagnostics,
     )
