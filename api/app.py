@@ -15,6 +15,7 @@ from api.deps import ApiDependencies, ApiLimits
 from api.reports_http import report_routes
 from api.schema import build_schema
 from api.view import LaddnetGraphQL
+from api.webhooks import stripe_webhook
 
 __all__ = ["ApiDependencies", "ApiLimits", "create_app"]
 
@@ -47,6 +48,7 @@ def create_app(deps: ApiDependencies) -> Starlette:
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
+            Route("/webhooks/stripe", stripe_webhook(deps), methods=["POST"]),
             WebSocketRoute("/graphql", graphql),
             *report_routes(deps),
         ]

@@ -38,3 +38,5 @@ class ApiDependencies:
     diagnostics_upload_url: str | None = None  # where stations upload diagnostics by default
     diagnostics: DiagnosticsService | None = None  # health, alerts, rules, transfers
     reporting: ReportingService | None = None  # usage, peak hours, bottlenecks
+    billing: Any | None = None  # domain.billing.service.BillingService: payments, memberships
+    tariffs: Any | None = None  # domain.tariffs.service.TariffService

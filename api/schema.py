@@ -18,8 +18,27 @@ from strawberry.types import ExecutionContext
 
 from api.deps import ApiLimits
 from api.errors import error_masking, log_errors
-from api.resolvers import auth, charging, commands, diagnostics, events, network, reports
+from api.resolvers import (
+    auth,
+    billing,
+    charging,
+    commands,
+    diagnostics,
+    events,
+    network,
+    reports,
+    tariffs,
+)
 from api.types.auth import Driver, SignOutPayload, SignUpPayload, TokensPayload
+from api.types.billing import (
+    AssignTariffPayload,
+    MembershipPayload,
+    PaymentRecord,
+    RefundSessionPayload,
+    RevenueReport,
+    SetDefaultPaymentMethodPayload,
+    SetUpPaymentMethodPayload,
+)
 from api.types.charging import (
     ChargingSession,
     ChargingSessionConnection,
@@ -50,6 +69,7 @@ from api.types.network import (
     StationConnection,
 )
 from api.types.reports import Bottleneck, PeakHours, UsageReport
+from api.types.tariffs import CreatePlanPayload, CreateTariffPayload, Plan
 
 
 @strawberry.type
@@ -70,6 +90,10 @@ class Query:
     )
     sessions: ChargingSessionConnection = strawberry.field(resolver=charging.sessions)
     session: ChargingSession = strawberry.field(resolver=charging.session)
+    plans: list[Plan] = strawberry.field(resolver=tariffs.plans)
+    revenue_report: RevenueReport = strawberry.field(resolver=billing.revenue_report)
+    payments: list[PaymentRecord] = strawberry.field(resolver=billing.payments)
+    payments_csv: str = strawberry.field(resolver=billing.payments_csv)
 
 
 @strawberry.type
@@ -99,6 +123,18 @@ class Mutation:
     stop_charging: ChargingSessionPayload = strawberry.mutation(resolver=charging.stop_charging)
     remote_start: ChargingSessionPayload = strawberry.mutation(resolver=charging.remote_start)
     remote_stop: ChargingSessionPayload = strawberry.mutation(resolver=charging.remote_stop)
+    create_tariff: CreateTariffPayload = strawberry.mutation(resolver=tariffs.create_tariff)
+    assign_tariff: AssignTariffPayload = strawberry.mutation(resolver=tariffs.assign_tariff)
+    create_plan: CreatePlanPayload = strawberry.mutation(resolver=tariffs.create_plan)
+    set_up_payment_method: SetUpPaymentMethodPayload = strawberry.mutation(
+        resolver=billing.set_up_payment_method
+    )
+    set_default_payment_method: SetDefaultPaymentMethodPayload = strawberry.mutation(
+        resolver=billing.set_default_payment_method
+    )
+    subscribe: MembershipPayload = strawberry.mutation(resolver=billing.subscribe)
+    cancel_membership: MembershipPayload = strawberry.mutation(resolver=billing.cancel_membership)
+    refund_session: RefundSessionPayload = strawberry.mutation(resolver=billing.refund_session)
 
 
 @strawberry.type

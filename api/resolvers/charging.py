@@ -14,6 +14,7 @@ from beanie import PydanticObjectId
 
 from api.context import ApiContext, Info
 from api.errors import coded_errors, user_errors
+from api.types.billing import optional_billing
 from api.types.charging import (
     ChargingSession,
     ChargingSessionConnection,
@@ -27,7 +28,7 @@ from api.types.charging import (
     StartChargingPayload,
 )
 from api.types.charging import charging_service as charging
-from api.types.common import PageInfo
+from api.types.common import Money, PageInfo
 from domain.charging import recording
 from domain.charging.models import ChargingSession as DomainSession
 from domain.charging.state import FINAL, SessionStatus
@@ -78,11 +79,23 @@ async def start_charging(info: Info, input: StartChargingInput) -> StartCharging
     the station reports the transaction. (``paymentMethodId`` is for billing, which charges.)"""
     ctx = info.context
     try:
-        session = await charging(ctx).start_for_driver(
-            ctx.driver_id(),
-            parse_id(input.station_id, field="stationId", what="station"),
-            input.connector_id,
-        )
+        station_id = parse_id(input.station_id, field="stationId", what="station")
+        billing = optional_billing(ctx)
+        if billing is None:
+            session = await charging(ctx).start_for_driver(
+                ctx.driver_id(), station_id, input.connector_id
+            )
+        else:  # the payment is held first; only then is the station told to start
+            service, driver_id = charging(ctx), ctx.driver_id()
+            station = await ctx.deps.network.station(station_id)
+            tag = await service.app_id_tag(driver_id)
+            session = await billing.start_paid_session(
+                driver_id,
+                station,
+                input.connector_id,
+                str(input.payment_method_id) if input.payment_method_id else None,
+                lambda: service.remote_start(station, input.connector_id, tag, driver_id),
+            )
     except DomainError as error:
         return StartChargingPayload(errors=user_errors(error))
     return StartChargingPayload(session=ChargingSession.from_domain(session))
@@ -168,6 +181,20 @@ async def session(info: Info, id: strawberry.ID) -> ChargingSession:
     return ChargingSession.from_domain(found)
 
 
+async def _priced(
+    ctx: ApiContext, event: SessionUpdated, session: DomainSession | None
+) -> SessionProgress:
+    """The progress with its cost from billing: the same pricing as the final bill."""
+    progress = SessionProgress.from_event(event)
+    billing = optional_billing(ctx)
+    if billing is not None and progress.cost is None:
+        with coded_errors():
+            found = session or await charging(ctx).get_session(_session_id(event.session_id))
+            cost = await billing.session_cost(found)
+        progress.cost = Money.from_domain(cost) if cost else None
+    return progress
+
+
 def _ms(at: datetime) -> datetime:
     """MongoDB keeps milliseconds: compare event times with stored ones at that precision."""
     at = as_utc(at)
@@ -190,7 +217,7 @@ async def session_progress(
     async with ctx.deps.events.subscribe(accept) as stream:
         with coded_errors():
             current = await visible_session(ctx, sid)  # or refused: NOT_FOUND, FORBIDDEN
-        yield SessionProgress.from_event(recording.session_event(current, utcnow()))
+        yield await _priced(ctx, recording.session_event(current, utcnow()), current)
         if current.status in FINAL:
             return
         seen = _ms(current.updated_at)
@@ -198,6 +225,6 @@ async def session_progress(
             if _ms(event.at) <= seen:
                 continue  # the snapshot above already shows it
             assert isinstance(event, SessionUpdated)
-            yield SessionProgress.from_event(event)
+            yield await _priced(ctx, event, None)
             if SessionStatus(event.status) in FINAL:
                 return

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 from beanie import PydanticObjectId
@@ -12,6 +13,9 @@ from api.errors import UserError
 from api.types.charging import ChargingSession, IdToken, charging_service
 from domain.identity.models import Driver as DomainDriver
 from domain.identity.tokens import TokenPair
+
+if TYPE_CHECKING:
+    from api.types.billing import Membership, PaymentMethod
 
 
 @strawberry.type
@@ -38,6 +42,27 @@ class Driver:
     @classmethod
     def from_domain(cls, driver: DomainDriver) -> Driver:
         return cls(id=strawberry.ID(str(driver.id)), email=driver.email, name=driver.name)
+
+    @strawberry.field
+    async def default_payment_method(
+        self, info: Info
+    ) -> Annotated[PaymentMethod, strawberry.lazy("api.types.billing")] | None:
+        from api.types.billing import PaymentMethod, billing_service
+
+        card = await billing_service(info.context).default_payment_method(PydanticObjectId(self.id))
+        return PaymentMethod.from_domain(card) if card else None
+
+    @strawberry.field
+    async def membership(
+        self, info: Info
+    ) -> Annotated[Membership, strawberry.lazy("api.types.billing")] | None:
+        from api.types.billing import Membership, billing_service
+
+        m = await billing_service(info.context).membership(PydanticObjectId(self.id))
+        if m is None:
+            return None
+        plans = await billing_service(info.context).plans_by_id([m.plan_id])
+        return Membership.from_domain(m, plans.get(m.plan_id))
 
     @strawberry.field
     async def id_tokens(self, info: Info) -> list[IdToken]:

@@ -105,6 +105,7 @@ class ChargingSession:
     idle_seconds: int
     stop_reason: str | None
     station_id: strawberry.Private[str]
+    doc: strawberry.Private[DomainSession | None] = None
 
     @classmethod
     def from_domain(cls, s: DomainSession) -> ChargingSession:
@@ -125,6 +126,7 @@ class ChargingSession:
             idle_seconds=now.idle_seconds,
             stop_reason=s.stop_reason,
             station_id=str(s.station_id),
+            doc=s,
         )
 
     @strawberry.field
@@ -139,17 +141,23 @@ class ChargingSession:
         return PublicStation.from_domain(station)
 
     @strawberry.field
-    def cost(self) -> Money | None:
-        """The price so far: null until the session is priced."""
-        return None  # tariffs/billing price sessions
+    async def cost(self, info: Info) -> Money | None:
+        """The price so far (the receipt's total once it ended): null without a tariff."""
+        from api.types.billing import session_cost
+
+        return await session_cost(info.context, self.doc)
 
     @strawberry.field
-    def payment(self) -> SessionPayment | None:
-        return None  # billing records payments
+    async def payment(self, info: Info) -> SessionPayment | None:
+        from api.types.billing import session_payment
+
+        return await session_payment(info.context, self.doc)
 
     @strawberry.field
-    def receipt(self) -> Receipt | None:
-        return None  # billing issues receipts
+    async def receipt(self, info: Info) -> Receipt | None:
+        from api.types.billing import session_receipt
+
+        return await session_receipt(info.context, self.doc)
 
 
 @strawberry.type(description="A running session's numbers, as the station reports them.")

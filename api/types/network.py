@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from beanie import PydanticObjectId
 
 from api.context import Info
 from api.errors import UserError, coded_errors
@@ -17,6 +18,7 @@ from domain.network.models import ConnectorStandard, ConnectorStatus
 from domain.network.models import Site as DomainSite
 from domain.network.models import Station as DomainStation
 from domain.network.models import StatusInterval as DomainStatusInterval
+from domain.tariffs.service import TariffService
 
 # The domain enums become GraphQL enums (registered on the classes; values are their names).
 strawberry.enum(ConnectorStatus, name="ConnectorStatus")
@@ -49,6 +51,15 @@ async def _site(info: Info, site_id: str) -> Site:
     if site is None:  # a station's site cannot vanish: sites are never deleted
         raise LookupError(f"site {site_id} of a station is missing")
     return Site.from_domain(site)
+
+
+async def _tariff(tariff_id: PydanticObjectId | None) -> Tariff | None:
+    """The station's tariff with its readable summary; null when none is assigned."""
+    if tariff_id is None:
+        return None
+    found = await TariffService().tariffs_by_id([tariff_id])
+    doc = found.get(tariff_id)
+    return Tariff.from_domain(doc) if doc else None
 
 
 @strawberry.type
@@ -148,7 +159,7 @@ class Station:
 
     @strawberry.field
     async def tariff(self) -> Tariff | None:
-        return None  # the tariffs issue resolves this from station.tariff_id
+        return await _tariff(self.domain.tariff_id)
 
     @strawberry.field
     async def status_history(self, info: Info, range: DateRangeInput) -> list[StatusInterval]:
@@ -188,6 +199,7 @@ class PublicStation:
     location: GeoPoint
     connectors: list[Connector]
     site_id: strawberry.Private[str]
+    tariff_id: strawberry.Private[PydanticObjectId | None] = None
 
     @classmethod
     def from_domain(cls, s: DomainStation) -> PublicStation:
@@ -198,6 +210,7 @@ class PublicStation:
             location=GeoPoint.from_domain(s.location),
             connectors=[Connector.from_domain(c) for c in s.connectors],
             site_id=str(s.site_id),
+            tariff_id=s.tariff_id,
         )
 
     @strawberry.field
@@ -206,7 +219,7 @@ class PublicStation:
 
     @strawberry.field
     async def tariff(self) -> Tariff | None:
-        return None  # the tariffs issue resolves this from station.tariff_id
+        return await _tariff(self.tariff_id)
 
 
 @strawberry.type

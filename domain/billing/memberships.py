@@ -121,6 +121,10 @@ class Memberships:
     async def membership(self, driver_id: PydanticObjectId) -> Membership | None:
         return await repo.get_membership(driver_id)
 
+    async def plans_by_id(self, plan_ids: list[PydanticObjectId]) -> dict[PydanticObjectId, Plan]:
+        found = [await tariffs_repo.get_plan(i) for i in set(plan_ids)]
+        return {p.id: p for p in found if p is not None and p.id is not None}
+
     async def _benefits(
         self, driver_id: PydanticObjectId, org_id: PydanticObjectId, at: datetime
     ) -> tuple[Membership | None, Benefits | None]:

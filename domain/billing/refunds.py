@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from decimal import Decimal
 
 from beanie import PydanticObjectId
 
@@ -20,6 +21,7 @@ from domain.billing.gateway import PaymentGateway
 from domain.billing.models import PaymentStatus, RefundRecord, SessionPayment
 from domain.common.clock import as_utc, utcnow
 from domain.common.errors import NotFound
+from domain.tariffs.units import amount_from_decimal
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +31,22 @@ MAX_REASON = 500
 
 class Refunds:
     gateway: PaymentGateway
+
+    async def refund_session_decimal(
+        self,
+        org_id: PydanticObjectId,
+        session_id: PydanticObjectId,
+        amount: Decimal | str | None,
+        reason: str | None = None,
+    ) -> tuple[SessionPayment, RefundRecord]:
+        """``refund_session`` with an amount in currency units ("12.50"), as the edge gets it."""
+        minor: int | None = None
+        if amount is not None:
+            payment = await repo.payment_for_session(session_id)
+            if payment is None or payment.org_id != org_id:
+                raise NotFound("no payment for this session", field="sessionId")
+            minor = amount_from_decimal(amount, payment.currency, field="amount")
+        return await self.refund_session(org_id, session_id, minor, reason)
 
     async def refund_session(
         self,

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from beanie import PydanticObjectId
 
@@ -119,6 +120,10 @@ class Reports:
         start, end = as_utc(start), as_utc(end)
         if end <= start:
             raise InvalidInput("the range must end after it starts", field="range")
+        try:
+            ZoneInfo(timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise InvalidInput(f"{timezone!r} is not an IANA timezone", field="timezone") from None
         rate = "$receipt.vat_rate_bp"
         pipeline: list[dict[str, Any]] = [
             {"$match": {"org_id": org_id, "receipt.issued_at": {"$gte": start, "$lt": end}}},

@@ -28,21 +28,7 @@ TARIFFS = "tariffs (tariffs issue)"
 ALERTS = "alerts (diagnostics issue)"
 REPORTS = "reports (reporting issue)"
 
-PENDING: dict[str, str] = {
-    # driver.graphql
-    "Me": f"{BILLING}: defaultPaymentMethod, membership",
-    "SetUpPaymentMethod": BILLING,
-    "SetDefaultPaymentMethod": BILLING,
-    "Plans": BILLING,
-    "Subscribe": BILLING,
-    "CancelMembership": BILLING,
-    # operator.graphql
-    "CreateTariff": TARIFFS,
-    "AssignTariff": TARIFFS,
-    "CreatePlan": BILLING,
-    "RevenueReport": REPORTS,
-    "RefundSession": BILLING,
-}
+PENDING: dict[str, str] = {}
 
 
 def _operations() -> list[tuple[str, str, DocumentNode]]:
