@@ -202,7 +202,7 @@ class ReportingService:
                         currency,
                     )
                 )
-        return UsageReport(grouping, tz, rows, _total(rows, currency))
+        return UsageReport(grouping, tz, rows, total_row(rows, currency))
 
     async def peak_hours(
         self,
@@ -331,7 +331,7 @@ def _row(
     )
 
 
-def _total(rows: list[UsageRow], currency: str) -> UsageRow:
+def total_row(rows: list[UsageRow], currency: str) -> UsageRow:
     return UsageRow(
         key="total",
         label="Total",
