@@ -108,6 +108,6 @@ def snake_to_camel_case(data: Any) -> Any:
 def install() -> None:
     """Patch the library (idempotent): no thread-pool hop, compiled validators, memoised keys."""
     ocpp.messages.ASYNC_VALIDATION = False
-    ocpp.messages.get_validator = get_validator  # type: ignore[assignment]
-    ocpp.charge_point.camel_to_snake_case = camel_to_snake_case  # type: ignore[assignment]
-    ocpp.charge_point.snake_to_camel_case = snake_to_camel_case  # type: ignore[assignment]
+    ocpp.messages.get_validator = get_validator
+    ocpp.charge_point.camel_to_snake_case = camel_to_snake_case
+    ocpp.charge_point.snake_to_camel_case = snake_to_camel_case
