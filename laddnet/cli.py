@@ -71,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_simulate_parser(sub)
 
+    from laddnet.report_cli import add_report_parser
+
+    add_report_parser(sub)
+
     sub.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     return parser
 
@@ -106,6 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from laddnet.simulator.cli import run_simulate
 
             return asyncio.run(run_simulate(args)) or 0
+        if args.command == "report":
+            from laddnet.report_cli import run_report
+
+            return asyncio.run(run_report(args, settings))
         if args.command == "export-schema":
             from api.schema_export import export_schema
 

@@ -25,6 +25,8 @@ from domain.diagnostics.webhook import WebhookNotifier
 from domain.identity.service import IdentityService
 from domain.identity.tokens import TokenService
 from domain.network.service import NetworkService
+from domain.reporting.service import ReportingService
+from domain.reporting.telemetry import apply_retention
 from laddnet.database import Database
 from laddnet.settings import Settings
 from laddnet.webhooks import UrllibWebhookTransport
@@ -58,6 +60,7 @@ class Container:
     tokens: TokenService
     gateway: SwitchableGateway
     diagnostics: DiagnosticsService
+    reporting: ReportingService
     node_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
     async def health(self) -> dict[str, Any]:
@@ -93,11 +96,14 @@ class Container:
             charging=self.charging,
             health_check=self.health,
             introspection=self.settings.graphql_introspection,
+            diagnostics=self.diagnostics,
+            reporting=self.reporting,
         )
 
     @contextlib.asynccontextmanager
     async def background(self) -> AsyncIterator[None]:
         """Long-running domain work (event consumers, periodic checks) for the life of the app."""
+        await apply_retention(self.settings.telemetry_retention_days)
         tasks = [
             asyncio.create_task(self.diagnostics.run(self.events), name="diagnostics"),
             asyncio.create_task(
@@ -158,4 +164,5 @@ def build_container(settings: Settings, database: Database) -> Container:
         tokens=tokens,
         gateway=gateway,
         diagnostics=diagnostics,
+        reporting=ReportingService(),
     )
