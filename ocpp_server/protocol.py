@@ -61,17 +61,22 @@ class RobustRouting:
         """Record that the station was seen (the version handler knows how)."""
 
     async def route_message(self, raw_msg: str | bytes) -> None:
-        now = time.monotonic()
-        if now - self._last_seen >= self.seen_every:
-            self._last_seen = now
-            try:
-                await self.touch()
-            except Exception:
-                log.exception("%s: could not record that the station was seen", self.id)
         try:
             msg = unpack(raw_msg)
         except OCPPError as exc:
-            await self._rpc_error(raw_msg, exc)
+            msg = None
+            error = exc
+        now = time.monotonic()
+        if now - self._last_seen >= self.seen_every:
+            self._last_seen = now
+            # a Heartbeat's handler records the visit itself: one write, not two
+            if msg is None or getattr(msg, "action", None) != "Heartbeat":
+                try:
+                    await self.touch()
+                except Exception:
+                    log.exception("%s: could not record that the station was seen", self.id)
+        if msg is None:
+            await self._rpc_error(raw_msg, error)
             return
         if msg.message_type_id != MessageType.Call:
             self._response_queue.put_nowait(msg)

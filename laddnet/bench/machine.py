@@ -51,6 +51,7 @@ def machine() -> dict[str, object]:
 class ProcSample:
     cpu_seconds: float  # utime + stime
     rss_kib: int
+    sys_seconds: float = 0.0  # stime alone (the kernel: syscalls, wake-ups)
 
 
 def sample(pid: int | str = "self") -> ProcSample:
@@ -64,4 +65,4 @@ def sample(pid: int | str = "self") -> ProcSample:
         if line.startswith("VmRSS:"):
             rss = int(line.split()[1])
             break
-    return ProcSample(cpu, rss)
+    return ProcSample(cpu, rss, int(fields[12]) / CLOCK_TICKS)

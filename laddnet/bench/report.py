@@ -47,7 +47,7 @@ ROWS: list[tuple[str, str]] = [
         "steady.latency.MeterValues.p50_ms|steady.latency.MeterValues.p99_ms",
     ),
     ("steady: server CPU µs per msg", "steady.server_cpu_us_per_msg"),
-    ("steady: server CPU %", "steady.server_cpu_pct"),
+    ("steady: server CPU % (of which kernel)", "steady.server_cpu_pct|steady.server_sys_pct"),
     ("steady: mongod CPU %", "steady.mongod_cpu_pct"),
     ("steady: database writes/s", "steady.db_writes_per_s"),
     ("ramp: saturation msgs/s (p99 ≤ 100 ms)", "ramp.saturation_msgs_per_s"),

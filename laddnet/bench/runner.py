@@ -85,6 +85,7 @@ class Meter:
         out = {
             "elapsed_s": round(elapsed, 2),
             "server_cpu_pct": round(100 * cpu / elapsed, 1),
+            "server_sys_pct": round(100 * (server1.sys_seconds - server0.sys_seconds) / elapsed, 1),
             "server_cpu_us_per_msg": round(1e6 * cpu / messages, 1) if messages else math.nan,
             "loadgen_cpu_pct": round(100 * (gen1.cpu_seconds - gen0.cpu_seconds) / elapsed, 1),
             "server_rss_mib": round(server1.rss_kib / 1024, 1),
