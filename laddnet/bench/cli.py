@@ -33,8 +33,8 @@ WORKLOADS = ("steady", "ramp", "boot")
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m laddnet.bench", description=__doc__)
-    p.add_argument("--stations", type=int, help="charge points (default 2000; --quick 200)")
-    p.add_argument("--duration", type=float, help="steady-state seconds (default 60; quick 15)")
+    p.add_argument("--stations", type=int, help="charge points (default 1000; --quick 200)")
+    p.add_argument("--duration", type=float, help="steady-state seconds (default 30; quick 15)")
     p.add_argument("--runs", type=int, help="repetitions, medians reported (default 3; quick 1)")
     p.add_argument(
         "--workload", choices=[*WORKLOADS, "fanout", "all"], default="all", help="what to run"
@@ -46,7 +46,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="divide the 300 s heartbeat / 30 s meter intervals by this (default 1; quick 10)",
     )
     p.add_argument("--boot-window", type=float, default=10.0, help="boot storm spread (s)")
-    p.add_argument("--ramp-step", type=float, help="seconds per ramp step (default 10; quick 5)")
+    p.add_argument("--ramp-step", type=float, help="seconds per ramp step (default 6; quick 5)")
     p.add_argument("--ramp-start", type=float, default=250.0, help="first ramp rate (msgs/s)")
     p.add_argument(
         "--targets", default="laddnet,bare", help="comma-separated: laddnet, bare (default both)"
@@ -62,14 +62,14 @@ def plan_from(args: argparse.Namespace) -> tuple[Plan, int]:
     if "fanout" in workloads:
         raise SystemExit("fanout is not implemented yet: run steady, ramp or boot")
     plan = Plan(
-        stations=args.stations or (200 if quick else 2000),
-        duration=args.duration or (15.0 if quick else 60.0),
+        stations=args.stations or (200 if quick else 1000),
+        duration=args.duration or (15.0 if quick else 30.0),
         workloads=workloads,
         boot_window=args.boot_window,
         time_scale=args.time_scale or (10.0 if quick else 1.0),
         ramp_start=args.ramp_start,
-        ramp_step=args.ramp_step or (5.0 if quick else 10.0),
-        ramp_max_steps=6 if quick else 10,
+        ramp_step=args.ramp_step or (5.0 if quick else 6.0),
+        ramp_max_steps=6 if quick else 8,
     )
     return plan, args.runs or (1 if quick else 3)
 
