@@ -3,9 +3,11 @@ the hysteresis, and stays silent on samples that say nothing about it."""
 
 from __future__ import annotations
 
+from collections import deque
 from datetime import timedelta
 
 from domain.diagnostics.conditions import (
+    CLASSIFIERS,
     Condition,
     Level,
     classify,
@@ -205,3 +207,19 @@ def test_security_events_raise_only_when_critical() -> None:
     assert reboot.condition is Condition.PENDING
     flagged = security_verdict(rule, event_type="Custom", critical=True, tech_info=None, at=T0)
     assert flagged.condition is Condition.ACTIVE
+
+
+def test_every_rule_classifies_the_services_deque_window() -> None:
+    """The service keeps its window in a bounded deque (no slicing): every rule must accept it."""
+    samples = series(
+        60,
+        [
+            {"energy_wh": 1500, "power_w": 7000.0, "temperature_c": 40.0, "status": "Charging"},
+            {"energy_wh": 1200, "power_w": 0.0, "temperature_c": 95.0, "status": "Charging"},
+        ],
+    )
+    window = deque(samples, maxlen=100)
+    for kind in CLASSIFIERS:  # the sample-driven kinds (OFFLINE and security have their own)
+        classify(default_rule(kind), window)  # must not raise
+    backwards = classify(default_rule(AlertKind.ENERGY_REGISTER_BACKWARDS), window)
+    assert backwards is not None and "1500 Wh to 1200 Wh" in backwards.message
