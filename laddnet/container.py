@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from api.app import ApiDependencies
+from domain.billing.service import BillingService
+from domain.billing.stripe_gateway import StripeGateway
 from domain.charging.commands import (
     CommandResult,
     CommandStatus,
@@ -27,6 +29,7 @@ from domain.identity.tokens import TokenService
 from domain.network.service import NetworkService
 from domain.reporting.service import ReportingService
 from domain.reporting.telemetry import apply_retention
+from domain.tariffs.service import TariffService
 from laddnet.database import Database
 from laddnet.settings import Settings
 from laddnet.webhooks import UrllibWebhookTransport
@@ -61,6 +64,8 @@ class Container:
     gateway: SwitchableGateway
     diagnostics: DiagnosticsService
     reporting: ReportingService
+    billing: BillingService
+    tariffs: TariffService
     node_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
 
     async def health(self) -> dict[str, Any]:
@@ -98,6 +103,8 @@ class Container:
             introspection=self.settings.graphql_introspection,
             diagnostics=self.diagnostics,
             reporting=self.reporting,
+            billing=self.billing,
+            tariffs=self.tariffs,
         )
 
     @contextlib.asynccontextmanager
@@ -109,6 +116,8 @@ class Container:
             asyncio.create_task(
                 _every(DIAGNOSTICS_TICK_SECONDS, self.diagnostics.tick), name="diagnostics-tick"
             ),
+            asyncio.create_task(self.billing.run(self.events), name="billing"),
+            asyncio.create_task(self.billing.run_retries(30.0), name="billing-retries"),
         ]
         await asyncio.sleep(0)  # let the consumers subscribe before anything is published
         try:
@@ -165,4 +174,16 @@ def build_container(settings: Settings, database: Database) -> Container:
         gateway=gateway,
         diagnostics=diagnostics,
         reporting=ReportingService(),
+        billing=BillingService(stripe_gateway(settings), stop_session=charging.remote_stop),
+        tariffs=TariffService(),
+    )
+
+
+def stripe_gateway(settings: Settings) -> StripeGateway:
+    hook = settings.stripe_webhook_secret
+    return StripeGateway(
+        secret_key=settings.stripe_secret_key.get_secret_value(),
+        publishable_key=settings.stripe_publishable_key,
+        api_base=settings.stripe_api_base,
+        webhook_secret=hook.get_secret_value() if hook else None,
     )

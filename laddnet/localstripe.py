@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,15 @@ class LocalStripe:
                 time.sleep(0.1)
         log.info("localstripe listening at %s", self.api_base)
         return self.api_base
+
+    def register_webhook(self, url: str, secret: str) -> None:
+        """localstripe sends events only to webhooks configured through its ``/_config`` API."""
+        body = urllib.parse.urlencode({"url": url, "secret": secret}).encode()
+        request = urllib.request.Request(
+            f"{self.api_base}/_config/webhooks/laddnet", data=body, method="POST"
+        )
+        with urllib.request.urlopen(request, timeout=5):
+            pass
 
     def stop(self) -> None:
         proc, self._process = self._process, None

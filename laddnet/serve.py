@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import signal
 from collections.abc import AsyncIterator, Iterator
 
 import uvicorn
+from pydantic import SecretStr
 
 from laddnet.container import Container, build_container
 from laddnet.database import open_database
@@ -80,7 +82,10 @@ async def serve(settings: Settings, *, api: bool = True, ocpp: bool = True) -> i
             from laddnet.localstripe import LocalStripe
 
             localstripe = stack.enter_context(LocalStripe())
-            settings = settings.model_copy(update={"stripe_api_base": localstripe.api_base})
+            update: dict[str, object] = {"stripe_api_base": localstripe.api_base}
+            if settings.stripe_webhook_secret is None:
+                update["stripe_webhook_secret"] = SecretStr("whsec_" + secrets.token_hex(16))
+            settings = settings.model_copy(update=update)
         database = await stack.enter_async_context(open_database(settings))
         container = build_container(settings, database)
         await stack.enter_async_context(container.background())
@@ -103,6 +108,11 @@ async def serve(settings: Settings, *, api: bool = True, ocpp: bool = True) -> i
             lines.append(f"Health         {base}/healthz")
         if localstripe is not None:
             lines.append(f"Stripe (local) {localstripe.api_base}  (localstripe)")
+            if api_port is not None and settings.stripe_webhook_secret is not None:
+                localstripe.register_webhook(
+                    f"http://127.0.0.1:{api_port}/webhooks/stripe",
+                    settings.stripe_webhook_secret.get_secret_value(),
+                )
         if settings.demo and ocpp_port is not None:
             from laddnet.demo import run_demo
 
