@@ -16,6 +16,7 @@ from domain.common.errors import AlreadyExists
 from domain.identity import repository as identity_repo
 from domain.network import repository as network_repo
 from domain.network.service import ConnectorSpec
+from domain.tariffs.validation import PowerBandInput, TariffInput, TimeWindowInput
 from laddnet.admin import ensure_site
 from laddnet.container import Container
 from laddnet.settings import Settings
@@ -30,6 +31,7 @@ DEMO_DRIVER = "driver@demo.laddnet.local"
 DEMO_PASSWORD = "laddnet-demo-password"
 DEMO_STATION_KEY = "demo-station-key-0001"
 DEMO_PREFIX = "DEMO-"
+DEMO_TARIFF = "Demo tariff"
 
 
 async def ensure_demo_network(container: Container, stations: int) -> list[str]:
@@ -57,11 +59,12 @@ async def ensure_demo_network(container: Container, stations: int) -> list[str]:
         "Sergels torg 1, Stockholm",
     )
     site_id: PydanticObjectId = site.id  # type: ignore[assignment]
+    tariff_id = await ensure_demo_tariff(container, org.id)
     configs = build_station_configs(stations, DEMO_PREFIX, DEMO_STATION_KEY)
     for i, cfg in enumerate(configs):
         if await network_repo.get_station_by_cp_id(cfg.charge_point_id) is not None:
             continue
-        await network.register_station(
+        station = await network.register_station(
             org.id,
             site_id=site_id,
             charge_point_id=cfg.charge_point_id,
@@ -74,7 +77,44 @@ async def ensure_demo_network(container: Container, stations: int) -> list[str]:
             latitude=59.3326 + 0.0004 * i,
             longitude=18.0649 + 0.0006 * i,
         )
+        await network.assign_tariff(station, tariff_id)
     return [c.charge_point_id for c in configs]
+
+
+async def ensure_demo_tariff(container: Container, org_id: PydanticObjectId) -> PydanticObjectId:
+    """A Nordic-style tariff: start fee, per kWh by charging speed, cheaper nights, idle fee."""
+    for existing in await container.tariffs.list_tariffs(org_id):
+        if existing.name == DEMO_TARIFF:
+            return existing.id  # type: ignore[return-value]
+    sek = 100_000  # prices are milli-öre per kWh/minute: 1 SEK = 100 öre = 100,000 milli-öre
+    created = await container.tariffs.create_tariff(
+        org_id,
+        TariffInput(
+            name=DEMO_TARIFF,
+            currency="SEK",
+            vat_rate_bp=2500,
+            session_fee=500,  # öre
+            energy_price_per_kwh=int(3.5 * sek),
+            idle_fee_per_minute=int(0.5 * sek),
+            idle_grace_minutes=30,
+            power_bands=[
+                PowerBandInput(
+                    min_power_w=22_000, max_power_w=150_000, energy_price_per_kwh=int(5.5 * sek)
+                ),
+                PowerBandInput(min_power_w=150_000, energy_price_per_kwh=int(6.9 * sek)),
+            ],
+            time_of_day=[
+                TimeWindowInput(
+                    days_of_week=[1, 2, 3, 4, 5, 6, 7],
+                    start_time="22:00",
+                    end_time="06:00",
+                    energy_price_per_kwh=int(2.5 * sek),
+                )
+            ],
+            pre_authorization_amount=50_000,  # SEK 500.00
+        ),
+    )
+    return created.id  # type: ignore[return-value]
 
 
 @contextlib.asynccontextmanager
