@@ -27,9 +27,7 @@ def stripe_webhook(deps: ApiDependencies):  # type: ignore[no-untyped-def]
         if len(payload) > MAX_BODY:
             return JSONResponse({"error": "the body is too large"}, status_code=413)
         try:
-            outcome = await billing.handle_webhook(
-                payload, request.headers.get("stripe-signature")
-            )
+            outcome = await billing.handle_webhook(payload, request.headers.get("stripe-signature"))
         except InvalidWebhook as error:
             return JSONResponse({"error": error.message}, status_code=400)
         except Exception:

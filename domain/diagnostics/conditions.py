@@ -161,9 +161,7 @@ def _register_backwards(rule: Rule, window: Sequence[Sample], i: int) -> Observa
     if s.energy_wh is None:
         return None
     i %= len(window)  # the service's window is a deque: index, never slice
-    prev = next(
-        (window[j] for j in range(i - 1, -1, -1) if window[j].energy_wh is not None), None
-    )
+    prev = next((window[j] for j in range(i - 1, -1, -1) if window[j].energy_wh is not None), None)
     if prev is None or prev.energy_wh is None:
         return None
     drop = prev.energy_wh - s.energy_wh
