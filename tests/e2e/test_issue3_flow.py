@@ -212,7 +212,15 @@ async def test_a_driver_charges_on_a_16_station_the_operator_watches(laddnet: La
     assert (node["id"], node["status"], node["energyKwh"]) == (sid, "ENDED", 3.75)
     assert node["startedAt"] and node["endedAt"] and node["endedAt"] >= node["startedAt"]
     assert node["station"] == {"id": station_id, "name": f"Station {cp_id}"}
-    assert (node["cost"], node["payment"], node["receipt"]) == (None, None, None)  # billing's
+    # No tariff on this station: nothing to price, nothing to charge, no receipt.
+    zero = {"amount": "0.00", "currency": "EUR"}
+    assert (node["cost"], node["receipt"]) == (None, None)
+    assert node["payment"] == {
+        "status": "NOT_REQUIRED",
+        "amountAuthorized": zero,
+        "amountCaptured": zero,
+        "amountRefunded": zero,
+    }
     assert (await app.data(ME, None, driver))["me"]["activeSession"] is None
 
     window = {"from": ts(t_begin - timedelta(minutes=1)), "to": ts(utcnow() + timedelta(minutes=1))}

@@ -115,7 +115,10 @@ async def test_charging_profile_limits_power_and_is_cleared(rig) -> None:
     assert fleet.station("CP-16").profiles.limit_w(1) == 10 * 3 * 230
     await cp.call(call.RemoteStopTransaction(transaction_id=tx))
     await csms.wait_for(lambda: cp.of("StopTransaction"), what="stop")
-    assert fleet.station("CP-16").profiles.limit_w(1) is None  # TxProfile ended with its session
+    # the TxProfile ends with its session (cleared once the station has closed it)
+    await csms.wait_for(
+        lambda: fleet.station("CP-16").profiles.limit_w(1) is None, what="tx profile cleared"
+    )
 
 
 async def test_availability_unlock_and_reset(rig) -> None:
