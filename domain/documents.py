@@ -8,7 +8,7 @@ from domain.billing import models as billing
 from domain.charging import models as charging
 from domain.diagnostics.models import Alert, AlertRule, AlertWebhook, FileTransfer, StationHealth
 from domain.identity.models import Driver, Operator, Organisation, RefreshToken
-from domain.network.models import Site, Station, StatusInterval
+from domain.network.models import ConnectivityInterval, Site, Station, StatusInterval
 from domain.tariffs.models import Plan, TariffDocument
 
 DOCUMENT_MODELS: list[type[Document]] = [
@@ -16,6 +16,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     Site,
     Station,
     StatusInterval,
+    ConnectivityInterval,
     Driver,
     Operator,
     RefreshToken,

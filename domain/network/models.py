@@ -152,3 +152,25 @@ class StatusInterval(Document):
             IndexModel([("org_id", ASCENDING), ("start", ASCENDING)]),
             IndexModel([("site_id", ASCENDING), ("start", ASCENDING)]),
         ]
+
+
+class ConnectivityInterval(Document):
+    """A station online (its websocket held by a node) or offline from ``start`` until ``end``
+    (open while ``end`` is None). Exactly one interval per station is open once it has connected;
+    they follow one another without overlap. Time before a station's first interval is unknown
+    and counts as online in reports (only recorded offline time is held against it)."""
+
+    org_id: PydanticObjectId
+    site_id: PydanticObjectId
+    station_id: PydanticObjectId
+    online: bool
+    start: datetime
+    end: datetime | None = None
+
+    class Settings:
+        name = "connectivity_intervals"
+        indexes = [
+            IndexModel([("station_id", ASCENDING), ("end", ASCENDING)]),
+            IndexModel([("station_id", ASCENDING), ("online", ASCENDING), ("start", ASCENDING)]),
+            IndexModel([("org_id", ASCENDING), ("start", ASCENDING)]),
+        ]

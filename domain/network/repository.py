@@ -8,11 +8,13 @@ from datetime import datetime
 from typing import Any
 
 from beanie import PydanticObjectId
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
+from domain.common.clock import as_utc
 from domain.common.errors import AlreadyExists
 from domain.network.errors import StationAlreadyRegistered
-from domain.network.models import Connector, Site, Station, StatusInterval
+from domain.network.models import ConnectivityInterval, Connector, Site, Station, StatusInterval
 
 
 async def insert_site(site: Site) -> Site:
@@ -132,22 +134,112 @@ async def save_boot(station_id: PydanticObjectId, fields: dict[str, Any]) -> Non
 
 
 async def set_connectivity(
-    station_id: PydanticObjectId,
+    station: Station,
     *,
     online: bool,
     at: datetime,
     node_id: str | None,
     only_if_node: str | None = None,
 ) -> bool:
-    """Set online/offline. With ``only_if_node``, only if that node still holds the connection."""
-    query: dict[str, Any] = {"_id": station_id}
+    """Set online/offline and switch the station's connectivity interval, in one transaction.
+
+    With ``only_if_node``, nothing happens unless that node still holds the connection (a reconnect
+    that took over is left alone). Going online while already online (a replaced connection) keeps
+    the open online interval: no false offline gap. True when the station's state was written."""
+    stations = Station.get_pymongo_collection()
+    intervals = ConnectivityInterval.get_pymongo_collection()
+    query: dict[str, Any] = {"_id": station.id}
     if only_if_node is not None:
         query["node_id"] = only_if_node
     fields: dict[str, Any] = {"online": online, "last_seen_at": at, "node_id": node_id}
     if online:
         fields["connected_at"] = at
-    result = await Station.get_pymongo_collection().update_one(query, {"$set": fields})
-    return bool(result.modified_count)
+
+    async def switch(session: AsyncClientSession) -> bool:
+        result = await stations.update_one(query, {"$set": fields}, session=session)
+        if not result.matched_count:
+            return False
+        await _switch_interval(intervals, station, online=online, at=at, session=session)
+        return True
+
+    async with stations.database.client.start_session() as session:
+        return await session.with_transaction(switch)
+
+
+async def _switch_interval(
+    intervals: Any,
+    station: Station,
+    *,
+    online: bool,
+    at: datetime,
+    session: AsyncClientSession,
+) -> None:
+    """Close the open interval at ``at`` and open one in the new state, unless it is in it already.
+    A time before the open interval's start is taken as its start (history is not rewritten)."""
+    current = await intervals.find_one({"station_id": station.id, "end": None}, session=session)
+    if current is not None:
+        if bool(current["online"]) == online:
+            return
+        at = max(at, as_utc(current["start"]))
+        await intervals.update_one(
+            {"_id": current["_id"], "end": None}, {"$set": {"end": at}}, session=session
+        )
+    await intervals.insert_one(
+        ConnectivityInterval(
+            org_id=station.org_id,
+            site_id=station.site_id,
+            station_id=station.id,
+            online=online,
+            start=at,
+        ).model_dump(mode="python", exclude={"id", "revision_id"}),
+        session=session,
+    )
+
+
+async def stations_left_online(node_id_prefix: str | None) -> list[Station]:
+    """Stations the store says are online, held by a node whose id starts with the prefix."""
+    query: dict[str, Any] = {"online": True}
+    if node_id_prefix is not None:
+        query["node_id"] = {"$regex": "^" + re.escape(node_id_prefix)}
+    return await Station.find(query).to_list()
+
+
+async def close_out_connectivity(station: Station, *, node_id: str | None, at: datetime) -> bool:
+    """Mark a station left online by a node that is gone offline from ``at`` (its last sign of
+    life), unless it has been taken over since (its ``node_id`` changed). True when closed out."""
+    stations = Station.get_pymongo_collection()
+    intervals = ConnectivityInterval.get_pymongo_collection()
+
+    async def close(session: AsyncClientSession) -> bool:
+        result = await stations.update_one(
+            {"_id": station.id, "online": True, "node_id": node_id},
+            {"$set": {"online": False, "node_id": None}},
+            session=session,
+        )
+        if not result.matched_count:
+            return False
+        await _switch_interval(intervals, station, online=False, at=at, session=session)
+        return True
+
+    async with stations.database.client.start_session() as session:
+        return await session.with_transaction(close)
+
+
+async def connectivity_history(
+    station_id: PydanticObjectId, start: datetime, end: datetime
+) -> list[ConnectivityInterval]:
+    """Connectivity intervals overlapping [start, end), oldest first."""
+    return (
+        await ConnectivityInterval.find(
+            {
+                "station_id": station_id,
+                "start": {"$lt": end},
+                "$or": [{"end": None}, {"end": {"$gt": start}}],
+            }
+        )
+        .sort("+start", "+_id")
+        .to_list()
+    )
 
 
 async def touch(station_id: PydanticObjectId, at: datetime) -> None:

@@ -30,6 +30,7 @@ from domain.network.errors import (
     StationNotFound,
 )
 from domain.network.models import (
+    ConnectivityInterval,
     Connector,
     ConnectorStandard,
     ConnectorStatus,
@@ -271,39 +272,63 @@ class NetworkService:
         )
         return station.registration
 
-    async def station_connected(self, station: Station, *, node_id: str) -> None:
-        now = utcnow()
-        await repo.set_connectivity(station.id, online=True, at=now, node_id=node_id)  # type: ignore[arg-type]
+    async def station_connected(
+        self, station: Station, *, node_id: str, at: datetime | None = None
+    ) -> None:
+        """Mark online, held by ``node_id``; opens an online interval unless one is open already
+        (a reconnect replacing a live connection leaves no offline gap)."""
+        now = as_utc(at) if at else utcnow()
+        await repo.set_connectivity(station, online=True, at=now, node_id=node_id)
+        self._publish_connectivity(station, online=True, at=now)
+
+    async def station_disconnected(
+        self, station: Station, *, node_id: str, at: datetime | None = None
+    ) -> None:
+        """Mark offline, unless another connection (a reconnect) has taken over meanwhile."""
+        now = as_utc(at) if at else utcnow()
+        changed = await repo.set_connectivity(
+            station, online=False, at=now, node_id=None, only_if_node=node_id
+        )
+        if changed:
+            self._publish_connectivity(station, online=False, at=now)
+
+    async def reset_connectivity(
+        self, node_id_prefix: str | None = None, *, at: datetime | None = None
+    ) -> int:
+        """Close out stations a stopped or crashed process left online: each goes offline from its
+        last sign of life (``last_seen_at``, within its online interval and not after ``at``), so
+        the outage counts against uptime until it reconnects. Call at OCPP-server start, before
+        accepting connections. ``node_id_prefix`` limits it to connections held by nodes whose id
+        starts with it; None closes out every station (right for a single OCPP node). A station
+        another node took over meanwhile is left alone. Returns how many were closed out."""
+        now = as_utc(at) if at else utcnow()
+        closed = 0
+        for station in await repo.stations_left_online(node_id_prefix):
+            seen = as_utc(station.last_seen_at) if station.last_seen_at else now
+            since = min(seen, now)
+            if await repo.close_out_connectivity(station, node_id=station.node_id, at=since):
+                closed += 1
+                self._publish_connectivity(station, online=False, at=since)
+        return closed
+
+    def _publish_connectivity(self, station: Station, *, online: bool, at: datetime) -> None:
         self.events.publish(
             StationConnectivityChanged(
                 org_id=str(station.org_id),
                 site_id=str(station.site_id),
                 station_id=str(station.id),
-                at=now,
-                online=True,
+                at=at,
+                online=online,
             )
         )
 
-    async def station_disconnected(self, station: Station, *, node_id: str) -> None:
-        """Mark offline, unless another connection (a reconnect) has taken over meanwhile."""
-        now = utcnow()
-        changed = await repo.set_connectivity(
-            station.id,  # type: ignore[arg-type]
-            online=False,
-            at=now,
-            node_id=None,
-            only_if_node=node_id,
-        )
-        if changed:
-            self.events.publish(
-                StationConnectivityChanged(
-                    org_id=str(station.org_id),
-                    site_id=str(station.site_id),
-                    station_id=str(station.id),
-                    at=now,
-                    online=False,
-                )
-            )
+    async def connectivity_history(
+        self, station: Station, start: datetime, end: datetime
+    ) -> list[ConnectivityInterval]:
+        """The station's online/offline intervals overlapping ``[start, end)``, oldest first."""
+        if end <= start:
+            raise InvalidInput("the range must end after it starts", field="range")
+        return await repo.connectivity_history(station.id, as_utc(start), as_utc(end))  # type: ignore[arg-type]
 
     async def station_seen(self, station: Station, at: datetime | None = None) -> None:
         await repo.touch(station.id, at or utcnow())  # type: ignore[arg-type]
