@@ -22,10 +22,19 @@ occupiedHours
     (1.6) or Occupied (2.0.1).
 utilizationPercent
     occupiedHours / available hours x 100, where available hours is connector time in any status
-    but Faulted, Unavailable and Unknown (a broken connector is not idle capacity).
+    but Faulted, Unavailable and Unknown (a broken connector is not idle capacity). Connectivity
+    does not change it: a connector's last reported status stands while its station is offline
+    (a car may well go on charging), so utilisation stays within 0-100 %.
 uptimePercent
-    available hours / (connectors x hours of the period within the range) x 100: the share of the
-    period the connectors could have been used.
+    up hours / (connectors x hours of the period within the range) x 100: the share of the period
+    the connectors could have been used. A connector is *up* while its station is online AND its
+    status is not Faulted, Unavailable or Unknown: up hours are available hours less the time the
+    station spent offline during them (offline time overlapping a Faulted or Unavailable interval
+    is down once, not twice). Online and offline come from the station's connectivity history (an
+    interval per websocket connection and per outage; a station a crashed server left online is
+    offline from its last message). Time before a station's first recorded connectivity counts as
+    online: only recorded offline time is held against it. An outage across midnight is split
+    between the days like any other interval.
 revenue
     Net collected money (captured minus refunded) of the sessions' payments, shared out like energy.
     0 in the organisation's currency where no payment exists.

@@ -106,19 +106,71 @@ def status_pieces(
     ]
 
 
+def offline_overlap(now: datetime) -> list[dict[str, Any]]:
+    """Stages after ``status_pieces``: ``offline``, the seconds of each piece ``[ps, pe)`` its
+    station spent offline (its recorded offline intervals, an open one running until ``now``).
+    A station's connectivity intervals follow one another without overlap, so the sum is exact."""
+    off_end = {"$ifNull": ["$end", now]}
+    return [
+        {
+            "$lookup": {
+                "from": "connectivity_intervals",
+                "localField": "station_id",
+                "foreignField": "station_id",
+                "let": {"ps": "$ps", "pe": "$pe"},
+                "pipeline": [
+                    {
+                        "$match": {
+                            "online": False,
+                            "$expr": {
+                                "$and": [
+                                    {"$lt": ["$start", "$$pe"]},
+                                    {"$gt": [off_end, "$$ps"]},
+                                ]
+                            },
+                        }
+                    },
+                    {
+                        "$project": {
+                            "_id": 0,
+                            "secs": {
+                                "$divide": [
+                                    {
+                                        "$subtract": [
+                                            {"$min": [off_end, "$$pe"]},
+                                            {"$max": ["$start", "$$ps"]},
+                                        ]
+                                    },
+                                    1000,
+                                ]
+                            },
+                        }
+                    },
+                ],
+                "as": "off",
+            }
+        },
+        {"$addFields": {"offline": {"$min": ["$secs", {"$sum": "$off.secs"}]}}},
+        {"$project": {"off": 0}},
+    ]
+
+
 def status_totals(group_key: Any) -> list[dict[str, Any]]:
-    """Sum pieces into occupied, charging and available seconds per ``group_key``."""
+    """Sum pieces into occupied, charging, available and up seconds per ``group_key`` (after
+    ``offline_overlap``): available is any status but DOWN; up is available while online."""
 
-    def seconds_if(cond: Any) -> Any:
-        return {"$sum": {"$cond": [cond, "$secs", 0]}}
+    def seconds_if(cond: Any, secs: Any = "$secs") -> Any:
+        return {"$sum": {"$cond": [cond, secs, 0]}}
 
+    usable = {"$not": [{"$in": ["$status", DOWN]}]}
     return [
         {
             "$group": {
                 "_id": group_key,
                 "occupied": seconds_if({"$in": ["$status", OCCUPIED]}),
                 "charging": seconds_if({"$eq": ["$status", "Charging"]}),
-                "available": seconds_if({"$not": [{"$in": ["$status", DOWN]}]}),
+                "available": seconds_if(usable),
+                "up": seconds_if(usable, {"$subtract": ["$secs", "$offline"]}),
             }
         }
     ]

@@ -1,5 +1,6 @@
-"""Every query reporting makes: the aggregation pipelines over status intervals and sessions, and
-small reads of the registry (sites, stations and their connector counts). Read only."""
+"""Every query reporting makes: the aggregation pipelines over status intervals (with the stations'
+connectivity intervals) and sessions, and small reads of the registry (sites, stations and their
+connector counts). Read only."""
 
 from __future__ import annotations
 
@@ -83,8 +84,10 @@ async def status_totals(
     timezone: Any,
     group_key: Any,
 ) -> list[dict[str, Any]]:
-    pipeline = pl.status_pieces(scope, start, end, now, unit, timezone) + pl.status_totals(
-        group_key
+    pipeline = (
+        pl.status_pieces(scope, start, end, now, unit, timezone)
+        + pl.offline_overlap(now)
+        + pl.status_totals(group_key)
     )
     return await _aggregate(StatusInterval.get_pymongo_collection(), pipeline)
 

@@ -36,7 +36,8 @@ class UsageRow:
     energy_wh: int
     charging_seconds: float
     occupied_seconds: float
-    available_seconds: float
+    available_seconds: float  # connector time in any status but Faulted, Unavailable, Unknown
+    up_seconds: float  # available time while the station was online
     capacity_seconds: float  # connectors x seconds of the period within the range
     revenue: Money
 
@@ -54,7 +55,7 @@ class UsageRow:
 
     @property
     def uptime_percent(self) -> float:
-        return percent(self.available_seconds, self.capacity_seconds)
+        return percent(self.up_seconds, self.capacity_seconds)
 
 
 @dataclass(frozen=True)
@@ -326,6 +327,7 @@ def _row(
         charging_seconds=float(st.get("charging", 0.0)),
         occupied_seconds=float(st.get("occupied", 0.0)),
         available_seconds=float(st.get("available", 0.0)),
+        up_seconds=float(st.get("up", 0.0)),
         capacity_seconds=capacity_seconds,
         revenue=Money(round(float(se.get("money", 0.0))), currency),  # type: ignore[arg-type]
     )
@@ -340,6 +342,7 @@ def total_row(rows: list[UsageRow], currency: str) -> UsageRow:
         charging_seconds=sum(r.charging_seconds for r in rows),
         occupied_seconds=sum(r.occupied_seconds for r in rows),
         available_seconds=sum(r.available_seconds for r in rows),
+        up_seconds=sum(r.up_seconds for r in rows),
         capacity_seconds=sum(r.capacity_seconds for r in rows),
         revenue=Money(sum(r.revenue.amount for r in rows), currency),
     )

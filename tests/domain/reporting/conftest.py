@@ -12,7 +12,13 @@ from beanie import PydanticObjectId
 from domain.charging.models import ChargingSession
 from domain.charging.state import SessionStatus
 from domain.common.events import InProcessEventBus
-from domain.network.models import ConnectorStatus, Site, Station, StatusInterval
+from domain.network.models import (
+    ConnectivityInterval,
+    ConnectorStatus,
+    Site,
+    Station,
+    StatusInterval,
+)
 from domain.network.service import ConnectorSpec, NetworkService
 from tests.factories.network import create_org, create_site, create_station
 
@@ -83,3 +89,16 @@ async def session(
     )
     await doc.insert()
     return doc
+
+
+async def connectivity(
+    station: Station, online: bool, start: datetime, end: datetime | None
+) -> None:
+    await ConnectivityInterval(
+        org_id=station.org_id,
+        site_id=station.site_id,
+        station_id=station.id,  # type: ignore[arg-type]
+        online=online,
+        start=start,
+        end=end,
+    ).insert()
