@@ -1,4 +1,5 @@
-"""Receipts from priced sessions (pure), and the CSV export of a period's sessions and payments."""
+"""Receipts from priced sessions: built (pure), numbered gap-free per organisation (the number and
+the receipt are stored in one transaction), and the CSV export of a period's sessions and payments."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import io
 from collections.abc import Iterable
 from datetime import datetime
 
-from domain.billing.models import Receipt, ReceiptLine, SessionPayment
+from domain.billing import repository as repo
+from domain.billing.models import Membership, Receipt, ReceiptLine, SessionPayment
 from domain.common.money import Money
 from domain.tariffs.pricing import PricedSession
 
@@ -34,6 +36,38 @@ def build_receipt(number: int, issued_at: datetime, priced: PricedSession) -> Re
         total=priced.total,
         energy_wh=priced.energy_wh,
     )
+
+
+async def issue_receipt(
+    payment: SessionPayment,
+    priced: PricedSession,
+    membership: Membership | None,
+    issued_at: datetime,
+) -> bool:
+    """Number and store the payment's receipt, and use up the membership's included energy, all at
+    once: if anything fails, no number is spent and nothing is stored (the caller may retry).
+    Updates ``payment`` in memory. False when the payment had its receipt already."""
+    included = (
+        (membership.id, priced.included_wh_used)
+        if membership is not None and membership.id is not None
+        else None
+    )
+    receipt = await repo.save_numbered_receipt(
+        payment,
+        lambda number: build_receipt(number, issued_at, priced),
+        included_wh=included,
+    )
+    if receipt is None:  # numbered by someone else meanwhile: take theirs, never overwrite it
+        fresh = await repo.get_payment(payment.id) if payment.id is not None else None
+        if fresh is not None:
+            payment.receipt = fresh.receipt
+            payment.included_wh_used = fresh.included_wh_used
+            payment.membership_id = fresh.membership_id
+        return False
+    payment.receipt = receipt
+    payment.included_wh_used = included[1] if included else 0
+    payment.membership_id = included[0] if included else None
+    return True
 
 
 CSV_COLUMNS = [

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from beanie import PydanticObjectId
 from pymongo import ReturnDocument
+from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from domain.billing.models import (
@@ -16,6 +18,7 @@ from domain.billing.models import (
     Membership,
     MembershipCharge,
     PaymentStatus,
+    Receipt,
     SessionPayment,
     WebhookEvent,
 )
@@ -152,16 +155,81 @@ async def aggregate_membership_charges(pipeline: list[dict[str, Any]]) -> list[d
 # -- receipts -----------------------------------------------------------------------------------
 
 
-async def next_receipt_number(org_id: PydanticObjectId) -> int:
-    coll = SessionPayment.get_pymongo_collection().database["receipt_counters"]
-    doc = await coll.find_one_and_update(
-        {"_id": str(org_id)},
-        {"$inc": {"value": 1}},
-        upsert=True,
-        return_document=ReturnDocument.AFTER,
+RECEIPT_COUNTERS = "receipt_counters"
+
+
+class ReceiptTaken(Exception):
+    """The payment has its receipt already (another worker numbered it): nothing to do."""
+
+
+async def receipt_counter(org_id: PydanticObjectId) -> int:
+    """The last receipt number the organisation has issued (0 before the first)."""
+    coll = SessionPayment.get_pymongo_collection().database[RECEIPT_COUNTERS]
+    doc = await coll.find_one({"_id": str(org_id)})
+    return int(doc["value"]) if doc else 0
+
+
+async def _write_receipt(
+    payment_id: PydanticObjectId, fields: dict[str, Any], session: AsyncClientSession
+) -> None:
+    """Set the receipt (and its companions) on a payment that has none yet."""
+    result = await SessionPayment.get_pymongo_collection().update_one(
+        {"_id": payment_id, "receipt": None}, {"$set": fields}, session=session
     )
-    assert doc is not None
-    return int(doc["value"])
+    if not result.matched_count:
+        raise ReceiptTaken(str(payment_id))
+
+
+async def save_numbered_receipt(
+    payment: SessionPayment,
+    build: Callable[[int], Receipt],
+    *,
+    included_wh: tuple[PydanticObjectId, int] | None = None,
+) -> Receipt | None:
+    """Take the organisation's next receipt number and store the receipt on the payment in one
+    transaction, so a number is spent only with its receipt: numbers stay gap-free whatever fails
+    in between. Concurrent issuers conflict on the counter and are retried by the driver
+    (TransientTransactionError). ``included_wh`` (membership, Wh) is used up in the same
+    transaction. None when the payment had a receipt already (the counter is left alone)."""
+    assert payment.id is not None
+    payment_id = payment.id
+    counters = SessionPayment.get_pymongo_collection().database[RECEIPT_COUNTERS]
+
+    async def issue(session: AsyncClientSession) -> Receipt:
+        doc = await counters.find_one_and_update(
+            {"_id": str(payment.org_id)},
+            {"$inc": {"value": 1}},
+            upsert=True,
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        assert doc is not None
+        receipt = build(int(doc["value"]))
+        fields: dict[str, Any] = {
+            "receipt": receipt.model_dump(mode="python"),
+            "included_wh_used": included_wh[1] if included_wh else 0,
+            "membership_id": included_wh[0] if included_wh else None,
+            "updated_at": utcnow(),
+        }
+        await _write_receipt(payment_id, fields, session)
+        if included_wh is not None and included_wh[1]:
+            await Membership.get_pymongo_collection().update_one(
+                {"_id": included_wh[0]},
+                {"$inc": {"included_wh_used": included_wh[1]}},
+                session=session,
+            )
+        return receipt
+
+    client = counters.database.client
+    for _ in range(3):
+        try:
+            async with client.start_session() as session:
+                return await session.with_transaction(issue)
+        except ReceiptTaken:
+            return None
+        except DuplicateKeyError:
+            continue  # two first receipts of an organisation upserted its counter at once
+    raise RuntimeError(f"could not number the receipt of payment {payment_id}")
 
 
 # -- memberships --------------------------------------------------------------------------------
@@ -178,12 +246,6 @@ async def membership_by_subscription(subscription_id: str) -> Membership | None:
 async def save_membership(membership: Membership) -> None:
     membership.updated_at = utcnow()
     await membership.save()
-
-
-async def use_included_energy(membership_id: PydanticObjectId, wh: int) -> None:
-    await Membership.get_pymongo_collection().update_one(
-        {"_id": membership_id}, {"$inc": {"included_wh_used": wh}}
-    )
 
 
 async def record_membership_charge(charge: MembershipCharge) -> bool:

@@ -13,7 +13,7 @@ from domain.billing.costing import price_stored_session
 from domain.billing.errors import GatewayUnavailable, PaymentDeclined
 from domain.billing.gateway import IntentState, PaymentGateway
 from domain.billing.models import SETTLED, Membership, PaymentStatus, SessionPayment
-from domain.billing.receipts import build_receipt
+from domain.billing.receipts import issue_receipt
 from domain.charging.models import ChargingSession
 from domain.charging.state import SessionStatus
 from domain.common.clock import as_utc, utcnow
@@ -121,16 +121,15 @@ class Settlement:
             priced, membership = (None, None)
             if session.status is SessionStatus.ENDED:
                 priced, membership = await self._price(session, payment, now=now)
+            issued = False
+            if priced is not None and payment.receipt is None:
+                # number, receipt and included energy are stored together or not at all; on a
+                # failure amount_due stays None, so the retry prices and numbers it again
+                issued = await issue_receipt(payment, priced, membership, now)
             payment.amount_due = priced.total if priced else 0
             payment.ended_at = as_utc(session.ended_at) if session.ended_at else now
-            if priced is not None and payment.receipt is None:
-                number = await repo.next_receipt_number(payment.org_id)
-                payment.receipt = build_receipt(number, now, priced)
-                payment.included_wh_used = priced.included_wh_used
-                payment.membership_id = membership.id if membership else None
-                await repo.save_payment(payment)  # the number is spent: keep it at once
-                if membership is not None and membership.id and priced.included_wh_used:
-                    await repo.use_included_energy(membership.id, priced.included_wh_used)
+            if issued:
+                await repo.save_payment(payment)  # what is due, before any money moves
         await self._settle_money(payment)
 
     async def _settle_money(self, payment: SessionPayment) -> None:
