@@ -108,6 +108,8 @@ class Station(Document):
     last_seen_at: datetime | None = None
     connected_at: datetime | None = None
     node_id: str | None = None  # the OCPP node holding the connection
+    connectivity_since: datetime | None = None  # when ``online`` last took its value
+    connectivity_version: int = 0  # bumped by each sync of the connectivity intervals
     created_at: datetime = Field(default_factory=utcnow)
 
     class Settings:

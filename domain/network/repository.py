@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import Any
 
 from beanie import PydanticObjectId
+from pymongo import ReturnDocument
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
@@ -141,59 +142,74 @@ async def set_connectivity(
     node_id: str | None,
     only_if_node: str | None = None,
 ) -> bool:
-    """Set online/offline and switch the station's connectivity interval, in one transaction.
+    """Set online/offline, then bring the station's connectivity intervals in line with it.
 
     With ``only_if_node``, nothing happens unless that node still holds the connection (a reconnect
     that took over is left alone). Going online while already online (a replaced connection) keeps
     the open online interval: no false offline gap. True when the station's state was written."""
-    stations = Station.get_pymongo_collection()
-    intervals = ConnectivityInterval.get_pymongo_collection()
     query: dict[str, Any] = {"_id": station.id}
     if only_if_node is not None:
         query["node_id"] = only_if_node
     fields: dict[str, Any] = {"online": online, "last_seen_at": at, "node_id": node_id}
     if online:
         fields["connected_at"] = at
+    return await _write_connectivity(station, query, fields, at)
 
-    async def switch(session: AsyncClientSession) -> bool:
-        result = await stations.update_one(query, {"$set": fields}, session=session)
-        if not result.matched_count:
-            return False
-        await _switch_interval(intervals, station, online=online, at=at, session=session)
-        return True
+
+async def _write_connectivity(
+    station: Station, query: dict[str, Any], fields: dict[str, Any], at: datetime
+) -> bool:
+    """The station's flag is written first, on its own (visible at once, as before intervals
+    existed); then a transaction makes the open interval agree with the flag as it stands then."""
+    fields = {**fields, "connectivity_since": at}
+    result = await Station.get_pymongo_collection().update_one(query, {"$set": fields})
+    if not result.matched_count:
+        return False
+    await _reconcile_interval(station)
+    return True
+
+
+async def _reconcile_interval(station: Station) -> None:
+    """In a transaction: read the station's flag (by writing to it, so that a flag written by a
+    racing connect or disconnect after this transaction began is a write conflict, retried with
+    the newer state) and switch the open interval to it from ``connectivity_since``. Whichever
+    order racing calls land in, the last interval ends up matching the flag."""
+    stations = Station.get_pymongo_collection()
+    intervals = ConnectivityInterval.get_pymongo_collection()
+
+    async def reconcile(session: AsyncClientSession) -> None:
+        doc = await stations.find_one_and_update(
+            {"_id": station.id},
+            {"$inc": {"connectivity_version": 1}},
+            projection={"online": 1, "connectivity_since": 1},
+            return_document=ReturnDocument.AFTER,
+            session=session,
+        )
+        if doc is None or doc.get("connectivity_since") is None:
+            return
+        online = bool(doc.get("online"))
+        at = as_utc(doc["connectivity_since"])
+        current = await intervals.find_one({"station_id": station.id, "end": None}, session=session)
+        if current is not None:
+            if bool(current["online"]) == online:
+                return
+            at = max(at, as_utc(current["start"]))  # history is not rewritten
+            await intervals.update_one(
+                {"_id": current["_id"], "end": None}, {"$set": {"end": at}}, session=session
+            )
+        await intervals.insert_one(
+            ConnectivityInterval(
+                org_id=station.org_id,
+                site_id=station.site_id,
+                station_id=station.id,
+                online=online,
+                start=at,
+            ).model_dump(mode="python", exclude={"id", "revision_id"}),
+            session=session,
+        )
 
     async with stations.database.client.start_session() as session:
-        return await session.with_transaction(switch)
-
-
-async def _switch_interval(
-    intervals: Any,
-    station: Station,
-    *,
-    online: bool,
-    at: datetime,
-    session: AsyncClientSession,
-) -> None:
-    """Close the open interval at ``at`` and open one in the new state, unless it is in it already.
-    A time before the open interval's start is taken as its start (history is not rewritten)."""
-    current = await intervals.find_one({"station_id": station.id, "end": None}, session=session)
-    if current is not None:
-        if bool(current["online"]) == online:
-            return
-        at = max(at, as_utc(current["start"]))
-        await intervals.update_one(
-            {"_id": current["_id"], "end": None}, {"$set": {"end": at}}, session=session
-        )
-    await intervals.insert_one(
-        ConnectivityInterval(
-            org_id=station.org_id,
-            site_id=station.site_id,
-            station_id=station.id,
-            online=online,
-            start=at,
-        ).model_dump(mode="python", exclude={"id", "revision_id"}),
-        session=session,
-    )
+        await session.with_transaction(reconcile)
 
 
 async def stations_left_online(node_id_prefix: str | None) -> list[Station]:
@@ -207,22 +223,12 @@ async def stations_left_online(node_id_prefix: str | None) -> list[Station]:
 async def close_out_connectivity(station: Station, *, node_id: str | None, at: datetime) -> bool:
     """Mark a station left online by a node that is gone offline from ``at`` (its last sign of
     life), unless it has been taken over since (its ``node_id`` changed). True when closed out."""
-    stations = Station.get_pymongo_collection()
-    intervals = ConnectivityInterval.get_pymongo_collection()
-
-    async def close(session: AsyncClientSession) -> bool:
-        result = await stations.update_one(
-            {"_id": station.id, "online": True, "node_id": node_id},
-            {"$set": {"online": False, "node_id": None}},
-            session=session,
-        )
-        if not result.matched_count:
-            return False
-        await _switch_interval(intervals, station, online=False, at=at, session=session)
-        return True
-
-    async with stations.database.client.start_session() as session:
-        return await session.with_transaction(close)
+    return await _write_connectivity(
+        station,
+        {"_id": station.id, "online": True, "node_id": node_id},
+        {"online": False, "node_id": None},
+        at,
+    )
 
 
 async def connectivity_history(

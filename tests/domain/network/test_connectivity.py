@@ -88,7 +88,7 @@ async def test_racing_connect_and_stale_disconnect_stay_consistent(
 ) -> None:
     """A new connection and the old one's disconnect at once: whichever order the store settles
     on, the station ends online with exactly one open interval, and it is the online one."""
-    for round_ in range(5):
+    for round_ in range(20):
         station = await _station(network)
         await network.station_connected(station, node_id="n1/old", at=at(0))
         await asyncio.gather(
