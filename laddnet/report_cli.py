@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
@@ -18,7 +17,6 @@ from bson.errors import InvalidId
 
 from domain.common.clock import as_utc
 from domain.common.errors import DomainError
-from domain.common.money import Money
 from domain.identity.models import Organisation
 from domain.network.models import Site
 from domain.reporting import export
@@ -69,20 +67,7 @@ def _merge(reports: list[UsageReport]) -> UsageReport:
     for report in reports:
         for r in report.rows:
             seen = rows.get(r.key)
-            rows[r.key] = (
-                r
-                if seen is None
-                else replace(
-                    seen,
-                    sessions=seen.sessions + r.sessions,
-                    energy_wh=seen.energy_wh + r.energy_wh,
-                    charging_seconds=seen.charging_seconds + r.charging_seconds,
-                    occupied_seconds=seen.occupied_seconds + r.occupied_seconds,
-                    available_seconds=seen.available_seconds + r.available_seconds,
-                    capacity_seconds=seen.capacity_seconds + r.capacity_seconds,
-                    revenue=Money(seen.revenue.amount + r.revenue.amount, seen.revenue.currency),
-                )
-            )
+            rows[r.key] = r if seen is None else seen.plus(r)
     merged = list(rows.values())
     currency = merged[0].revenue.currency if merged else "EUR"
     first = reports[0]

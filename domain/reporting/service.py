@@ -4,8 +4,9 @@ in ``domain/reporting/__init__.py``). The database does the summing; this assemb
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from beanie import PydanticObjectId
 
@@ -40,6 +41,16 @@ class UsageRow:
     up_seconds: float  # available time while the station was online
     capacity_seconds: float  # connectors x seconds of the period within the range
     revenue: Money
+
+    def plus(self, other: UsageRow) -> UsageRow:
+        """The same row over two pieces of a range: every quantity summed, the labels kept."""
+        summed: dict[str, Any] = {}
+        for f in fields(self):
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            quantity = isinstance(mine, int | float) and not isinstance(mine, bool)
+            if quantity or isinstance(mine, Money):
+                summed[f.name] = mine + theirs
+        return replace(self, **summed)
 
     @property
     def charging_hours(self) -> float:

@@ -59,3 +59,24 @@ def test_recommendation_scales_with_how_often_it_is_full() -> None:
     cells = {(1, 8): 3600.0}
     assert "watch it" in recommendation("Site Y", 1.0, cells, 7)
     assert "add capacity (more connectors" in recommendation("Site Y", 60.0, cells, 7)
+
+
+def test_a_row_over_two_pieces_sums_every_quantity() -> None:
+    """The CLI fetches long ranges in pieces; merging must not drop any quantity (uptime did)."""
+    from dataclasses import fields
+
+    from domain.common.money import Money
+    from domain.reporting.service import UsageRow
+
+    a = UsageRow("k", "Station 1", 1, 1000, 60.0, 120.0, 3600.0, 3000.0, 7200.0, Money(500, "SEK"))
+    b = UsageRow("k", "Station 1", 2, 2000, 30.0, 60.0, 1800.0, 1800.0, 3600.0, Money(250, "SEK"))
+    both = a.plus(b)
+    for f in fields(UsageRow):
+        value = getattr(a, f.name)
+        if f.name in ("key", "label"):
+            assert getattr(both, f.name) == value
+        elif isinstance(value, Money):
+            assert getattr(both, f.name) == value + getattr(b, f.name)
+        else:
+            assert getattr(both, f.name) == value + getattr(b, f.name), f.name
+    assert both.uptime_percent == a.plus(b).uptime_percent == round(100 * 4800 / 10800, 1)
