@@ -86,6 +86,11 @@ class OcppServer:
             process_request=self.authenticator,
             max_size=self.max_message_size,
             close_timeout=5,
+            # No permessage-deflate: a zlib context per station costs far more memory than OCPP's
+            # small frames save. Pings every minute: heartbeats already show a station is alive.
+            compression=None,
+            ping_interval=60,
+            ping_timeout=60,
         )
         sockets = list(self._server.sockets)
         self.port = sockets[0].getsockname()[1]

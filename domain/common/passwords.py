@@ -7,6 +7,12 @@ they use cheaper parameters: a boot storm of thousands of stations must not spen
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import hmac
+import secrets
+from collections import OrderedDict
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -34,3 +40,34 @@ def verify_station_key(key_hash: str, key: str) -> bool:
         return _stations.verify(key_hash, key)
     except (VerificationError, InvalidHashError):
         return False
+
+
+class StationKeyVerifier:
+    """Checks station keys off the event loop and remembers the ones it has verified.
+
+    argon2 holds the event loop for milliseconds per check; a boot storm of thousands of stations
+    would stall every connection. The check runs in a worker thread (argon2 releases the GIL, so it
+    uses the second core), and a verified (hash, key) pair is remembered by a keyed digest of the key,
+    never the key itself, so a reconnecting station costs a dictionary lookup. A changed key has a
+    new hash and so is checked again; failures are never remembered.
+    """
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self.capacity = capacity
+        self._pepper = secrets.token_bytes(32)
+        self._verified: OrderedDict[tuple[str, bytes], None] = OrderedDict()
+
+    def _digest(self, key: str) -> bytes:
+        return hmac.new(self._pepper, key.encode(), hashlib.sha256).digest()
+
+    async def verify(self, key_hash: str, key: str) -> bool:
+        entry = (key_hash, self._digest(key))
+        if entry in self._verified:
+            self._verified.move_to_end(entry)
+            return True
+        ok = await asyncio.to_thread(verify_station_key, key_hash, key)
+        if ok:
+            self._verified[entry] = None
+            while len(self._verified) > self.capacity:
+                self._verified.popitem(last=False)
+        return ok

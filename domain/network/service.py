@@ -21,7 +21,7 @@ from domain.common.events import (
 )
 from domain.common.geo import GeoPoint
 from domain.common.pagination import Page, decode_cursor, encode_cursor, page_size
-from domain.common.passwords import hash_station_key, verify_station_key
+from domain.common.passwords import StationKeyVerifier, hash_station_key
 from domain.network import repository as repo
 from domain.network.errors import (
     BadStationCredentials,
@@ -69,6 +69,7 @@ class StationFilter:
 class NetworkService:
     def __init__(self, events: EventBus) -> None:
         self.events = events
+        self._keys = StationKeyVerifier()
 
     # -- sites --------------------------------------------------------------------------------
 
@@ -242,7 +243,7 @@ class NetworkService:
 
     async def authenticate_station(self, charge_point_id: str, password: str) -> Station:
         station = await repo.get_station_by_cp_id(charge_point_id)
-        if station is None or not verify_station_key(station.password_hash, password):
+        if station is None or not await self._keys.verify(station.password_hash, password):
             raise BadStationCredentials(f"bad credentials for station {charge_point_id!r}")
         return station
 
