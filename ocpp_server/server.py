@@ -104,6 +104,7 @@ class OcppServer:
         self._server = None
         for task in list(self._tasks):
             task.cancel()
+        await self.deps.charging.close()  # store the MeterValues samples still buffered
 
     async def _connection(self, websocket: ServerConnection) -> None:
         station = self.authenticator.accepted.pop(websocket, None)

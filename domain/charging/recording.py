@@ -6,6 +6,7 @@ Pure functions over a ``ChargingSession`` (no I/O): the service loads, calls the
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
 from domain.charging import metering, state
@@ -123,4 +124,33 @@ def session_event(session: ChargingSession, now: datetime) -> SessionUpdated:
         power_w=session.last_power_w,
         duration_seconds=duration,
         idle_seconds=state.idle_seconds_now(idle_since, session.idle_seconds, until),
+    )
+
+
+@dataclass(frozen=True)
+class MeterUpdate:
+    """What ``apply_samples`` + ``add_flags`` would do to a session, as plain values, for one
+    atomic database update (see ``repository.apply_meter_update``): the energy register readings
+    (first, lowest, highest, and whether they go backwards among themselves), the latest power
+    and the flags to add."""
+
+    first_wh: int | None
+    min_wh: int | None
+    max_wh: int | None
+    backwards_within: bool
+    power_w: float | None
+    flags: tuple[str, ...]
+
+
+def meter_update(samples: Sequence[metering.Sample], flags: set[str]) -> MeterUpdate:
+    values = [round(s.value) for s in metering.energy_register(samples)]
+    backwards = any(v < max(values[:i]) for i, v in enumerate(values) if i > 0)
+    latest = metering.latest_row(0, samples)
+    return MeterUpdate(
+        first_wh=values[0] if values else None,
+        min_wh=min(values) if values else None,
+        max_wh=max(values) if values else None,
+        backwards_within=backwards,
+        power_w=latest.power_w if latest is not None else None,
+        flags=tuple(sorted(flags)),
     )

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import contextlib
+import weakref
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from beanie import PydanticObjectId
 from pymongo import ReturnDocument
@@ -20,8 +21,30 @@ from domain.charging.models import (
     SampleMeta,
     StationReport,
 )
+from domain.charging.recording import FLAG_ENERGY_BACKWARDS, MeterUpdate
 from domain.charging.state import ACTIVE, RUNNING, SessionStatus
 from domain.common.clock import as_utc, utcnow
+
+if TYPE_CHECKING:
+    from domain.charging.sample_writer import BufferedSample
+
+
+class PendingWrites(Protocol):
+    async def flush(self) -> None: ...
+
+
+_pending_writers: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def track_pending_writes(writer: PendingWrites) -> None:
+    """Readers of meter samples flush ``writer`` first, so a read sees every answered sample."""
+    _pending_writers.add(writer)
+
+
+async def flush_pending() -> None:
+    for writer in list(_pending_writers):
+        await writer.flush()
+
 
 # -- id tokens ----------------------------------------------------------------------------------
 
@@ -95,6 +118,59 @@ async def insert_session(session: ChargingSession) -> str | None:
 
 async def save_session(session: ChargingSession) -> None:
     await session.replace()
+
+
+def _meter_pipeline(update: MeterUpdate, now: datetime) -> list[dict[str, Any]]:
+    """``recording.apply_samples`` (only while the session runs) and ``add_flags`` as one update
+    pipeline: the highest register reading wins, a reading below it flags the session."""
+    running = {"$in": ["$status", [s.value for s in RUNNING]]}
+
+    def when_running(field: str, value: Any) -> dict[str, Any]:
+        return {"$cond": [running, value, f"${field}"]}
+
+    def add_flags(flags: Any) -> dict[str, Any]:
+        new = {"$filter": {"input": flags, "cond": {"$not": [{"$in": ["$$this", "$flags"]}]}}}
+        return {"$concatArrays": [{"$ifNull": ["$flags", []]}, new]}
+
+    first: dict[str, Any] = {"updated_at": now}
+    second: dict[str, Any] = {}
+    if update.max_wh is not None:
+        last = {"$ifNull": ["$last_meter_wh", None]}
+        below = {"$and": [{"$ne": [last, None]}, {"$lt": [update.min_wh, last]}]}
+        backwards = {"$and": [running, {"$or": [update.backwards_within, below]}]}
+        first["flags"] = add_flags(
+            {"$cond": [backwards, [FLAG_ENERGY_BACKWARDS], []]},
+        )
+        first["meter_start_wh"] = when_running(
+            "meter_start_wh", {"$ifNull": ["$meter_start_wh", update.first_wh]}
+        )
+        first["last_meter_wh"] = when_running(
+            "last_meter_wh", {"$max": ["$last_meter_wh", update.max_wh]}
+        )
+        gained = {"$subtract": ["$last_meter_wh", "$meter_start_wh"]}
+        second["energy_wh"] = when_running("energy_wh", {"$max": [0, gained]})
+    if update.power_w is not None:
+        first["last_power_w"] = when_running("last_power_w", update.power_w)
+        first["max_power_w"] = when_running(
+            "max_power_w", {"$max": ["$max_power_w", update.power_w]}
+        )
+    if update.flags:
+        second["flags"] = add_flags(list(update.flags))
+    return [{"$set": first}, {"$set": second}] if second else [{"$set": first}]
+
+
+async def apply_meter_update(
+    query: dict[str, Any], update: MeterUpdate, now: datetime
+) -> ChargingSession | None:
+    """Apply meter values to the session ``query`` finds (the newest if several), in one round
+    trip; the session after the update, None when there is none."""
+    doc = await ChargingSession.get_pymongo_collection().find_one_and_update(
+        query,
+        _meter_pipeline(update, now),
+        sort=[("_id", -1)],
+        return_document=ReturnDocument.AFTER,
+    )
+    return ChargingSession.model_validate(doc) if doc is not None else None
 
 
 async def get_session(session_id: PydanticObjectId) -> ChargingSession | None:
@@ -223,6 +299,35 @@ async def existing_sample_keys(
     return {doc["key"] async for doc in cursor}
 
 
+async def existing_sample_keys_any(keys: Sequence[str], start: datetime, end: datetime) -> set[str]:
+    """The keys among ``keys`` (of any stations; a key names its station) already stored."""
+    cursor = MeterSample.get_pymongo_collection().find(
+        {"at": {"$gte": start, "$lte": end}, "key": {"$in": list(keys)}}, {"key": 1, "_id": 0}
+    )
+    return {doc["key"] async for doc in cursor}
+
+
+async def insert_buffered_samples(batch: Sequence[BufferedSample]) -> None:
+    docs = [
+        MeterSample(
+            at=b.sample.at,
+            meta=SampleMeta(station_id=b.station_id, connector_id=b.connector_id, org_id=b.org_id),
+            measurand=b.sample.measurand,
+            value=b.sample.value,
+            unit=b.sample.unit,
+            phase=b.sample.phase,
+            location=b.sample.location,
+            context=b.sample.context,
+            transaction_id=b.transaction_id,
+            key=b.key,
+            reported_at=b.sample.reported_at,
+        )
+        for b in batch
+    ]
+    if docs:
+        await MeterSample.insert_many(docs, ordered=False)
+
+
 async def insert_samples(
     org_id: PydanticObjectId,
     station_id: PydanticObjectId,
@@ -254,6 +359,7 @@ async def insert_samples(
 async def samples_between(
     station_id: PydanticObjectId, start: datetime, end: datetime, limit: int
 ) -> list[MeterSample]:
+    await flush_pending()
     return (
         await MeterSample.find({"meta.station_id": station_id, "at": {"$gte": start, "$lt": end}})
         .sort("+at")
@@ -265,6 +371,7 @@ async def samples_between(
 async def samples_for_transaction(
     station_id: PydanticObjectId, transaction_id: str
 ) -> list[MeterSample]:
+    await flush_pending()
     return (
         await MeterSample.find({"meta.station_id": station_id, "transaction_id": transaction_id})
         .sort("+at")
@@ -318,6 +425,7 @@ async def telemetry(
 ) -> list[TelemetryRow]:
     """Per-timestamp rows per connector in [start, end): temperature, voltage, current, power,
     energy and SoC (see metering.telemetry_row for how phases are combined)."""
+    await flush_pending()
     cursor = MeterSample.get_pymongo_collection().find(
         {
             "meta.station_id": station_id,

@@ -25,6 +25,7 @@ from domain.charging.models import (
     StationReport,
 )
 from domain.charging.reports import report_events, temperature_readings
+from domain.charging.sample_writer import SampleWriter
 from domain.charging.state import RUNNING, SessionStatus, from_charging_state, from_connector_status
 from domain.charging.telemetry_event import telemetry_event
 from domain.common.clock import utcnow
@@ -67,6 +68,19 @@ class StationReports:
 
     events: EventBus
     network: NetworkService
+    _sample_writer: SampleWriter | None = None
+
+    @property
+    def sample_writer(self) -> SampleWriter:
+        """This service's batch writer of MeterValues samples (made on first use)."""
+        if self._sample_writer is None:
+            self._sample_writer = SampleWriter()
+        return self._sample_writer
+
+    async def close(self) -> None:
+        """Store the samples still buffered (on shutdown)."""
+        if self._sample_writer is not None:
+            await self._sample_writer.close()
 
     async def authorize(self, id_tag: str) -> IdTokenStatus:
         token = await repo.get_id_token(id_tag)
@@ -149,22 +163,38 @@ class StationReports:
         transaction_id: str | None,
         readings: list[MeterReading],
     ) -> None:
+        """MeterValues: answered before its samples are stored (not a transaction message in
+        1.6); the samples go to the batch writer, the session gets one atomic update."""
         now = utcnow()
-        if transaction_id is not None:
-            session = await repo.session_by_transaction(station_oid(station), transaction_id)
-            if session is None:
-                await self._orphan(station, transaction_id, "MeterValues", {}, now)
-        else:
-            session = await repo.running_on_connector(station_oid(station), connector_id)
+        sid = station_oid(station)
+        session: ChargingSession | None = None
+        tx = transaction_id
+        if tx is None:
+            session = await repo.running_on_connector(sid, connector_id)
+            tx = session.transaction_id if session is not None else None
         norm = metering.normalise(readings, now)
-        tx = session.transaction_id if session is not None else transaction_id
-        new = await self._store_samples(station, connector_id, tx, norm.samples)
+        new = self._buffer_samples(station, connector_id, tx, norm.samples)
         self._publish_telemetry(station, connector_id, new, now)
-        if session is not None and (new or norm.flags):
-            if session.status in RUNNING:
-                recording.apply_samples(session, new)
-            recording.add_flags(session, norm.flags)
-            await self._save(session, now)
+        if not new and not norm.flags:
+            if (
+                transaction_id is not None
+                and await repo.session_by_transaction(sid, transaction_id) is None
+            ):
+                await self._orphan(station, transaction_id, "MeterValues", {}, now)
+            return
+        if transaction_id is None and session is None:
+            return
+        query: dict[str, Any] = (
+            {"_id": session.id}
+            if session is not None
+            else {"station_id": sid, "transaction_id": transaction_id}
+        )
+        update = recording.meter_update(new, norm.flags)
+        updated = await repo.apply_meter_update(query, update, now)
+        if updated is not None:
+            self.events.publish(recording.session_event(updated, now))
+        elif transaction_id is not None:
+            await self._orphan(station, transaction_id, "MeterValues", {}, now)
 
     async def stop_transaction(
         self,
@@ -180,6 +210,7 @@ class StationReports:
         """OCPP 1.6 StopTransaction; a retry records nothing twice, an unknown transaction is
         recorded as an orphan and still confirmed."""
         now = utcnow()
+        await self.sample_writer.flush()  # the final bill sees every answered MeterValues
         status = await self.authorize(id_tag) if id_tag else None
         norm = metering.normalise(transaction_data or [], now)
         session = await repo.session_by_transaction(station_oid(station), transaction_id)
@@ -230,6 +261,8 @@ class StationReports:
         """OCPP 2.0.1 TransactionEvent (Started/Updated/Ended), the same model as 1.6. The EVSE id
         is the connector id of our station model. Out-of-order and replayed events are safe."""
         now = utcnow()
+        if event_type == "Ended":
+            await self.sample_writer.flush()  # the final bill sees every answered sample
         status = await self.authorize(id_tag) if id_tag else None
         at, flag = timestamps.check(timestamp, now)
         flags = {flag} if flag else set()
@@ -409,13 +442,33 @@ class StationReports:
         keyed = [
             (metering.sample_key(str(sid), connector_id, transaction_id, s), s) for s in samples
         ]
-        unique = list(dict(keyed).items())
+        recent = self.sample_writer.seen([k for k, _ in keyed])
+        unique = [(k, s) for k, s in dict(keyed).items() if k not in recent]
+        if not unique:
+            return []
         start = min(s.at for _, s in unique)
         end = max(s.at for _, s in unique)
         seen = await repo.existing_sample_keys(sid, [k for k, _ in unique], start, end)
         fresh = [(k, s) for k, s in unique if k not in seen]
         await repo.insert_samples(station.org_id, sid, connector_id, transaction_id, fresh)
+        self.sample_writer.remember_keys([k for k, _ in fresh])
         return [s for _, s in fresh]
+
+    def _buffer_samples(
+        self,
+        station: Station,
+        connector_id: int,
+        transaction_id: str | None,
+        samples: list[metering.Sample],
+    ) -> list[metering.Sample]:
+        """Hand the samples to the batch writer; return the new ones (not sent lately)."""
+        if not samples:
+            return []
+        sid = station_oid(station)
+        keyed = [
+            (metering.sample_key(str(sid), connector_id, transaction_id, s), s) for s in samples
+        ]
+        return self.sample_writer.add(station.org_id, sid, connector_id, transaction_id, keyed)
 
     async def _orphan(
         self,

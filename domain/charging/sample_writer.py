@@ -1,0 +1,158 @@
+"""Meter samples written in batches, off the answer path of MeterValues.
+
+OCPP 1.6 MeterValues is not a transaction message: its samples may be answered before they are
+stored. ``SampleWriter.add`` decides at once which samples are new (a retried message sends the
+same keys again: those already buffered or recently stored are dropped) and buffers them; a
+background task flushes the buffer every ``interval`` seconds or once ``max_batch`` samples wait.
+A flush drops keys the database already holds (one query for the whole batch, e.g. samples a
+process before a restart stored) and inserts the rest with one unordered ``insert_many``.
+
+Whoever needs the samples stored awaits ``flush()``: a StopTransaction or an Ended
+TransactionEvent before billing, readers of samples (the repository calls ``flush_pending``), and
+``close()`` on shutdown. A failed flush keeps its batch and is retried by the next one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from beanie import PydanticObjectId
+
+from domain.charging import repository as repo
+from domain.charging.metering import Sample
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class BufferedSample:
+    key: str
+    org_id: PydanticObjectId
+    station_id: PydanticObjectId
+    connector_id: int
+    transaction_id: str | None
+    sample: Sample
+
+
+class SampleWriter:
+    def __init__(
+        self, *, interval: float = 0.1, max_batch: int = 1000, remember: int = 200_000
+    ) -> None:
+        self.interval = interval
+        self.max_batch = max_batch
+        self.remember = remember
+        self._pending: list[BufferedSample] = []
+        self._recent: OrderedDict[str, None] = OrderedDict()  # keys buffered or stored lately
+        self._task: asyncio.Task[None] | None = None
+        self._has_data: asyncio.Event | None = None
+        self._full: asyncio.Event | None = None
+        self._lock: asyncio.Lock | None = None
+        repo.track_pending_writes(self)
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def seen(self, keys: Sequence[str]) -> set[str]:
+        """The keys among ``keys`` buffered or stored by this process lately."""
+        return {k for k in keys if k in self._recent}
+
+    def remember_keys(self, keys: Sequence[str]) -> None:
+        for key in keys:
+            self._recent[key] = None
+            self._recent.move_to_end(key)
+        while len(self._recent) > self.remember:
+            self._recent.popitem(last=False)
+
+    def add(
+        self,
+        org_id: PydanticObjectId,
+        station_id: PydanticObjectId,
+        connector_id: int,
+        transaction_id: str | None,
+        keyed: Sequence[tuple[str, Sample]],
+    ) -> list[Sample]:
+        """Buffer the samples whose key is not buffered or stored lately; return those."""
+        fresh = [(k, s) for k, s in dict(keyed).items() if k not in self._recent]
+        if not fresh:
+            return []
+        self.remember_keys([k for k, _ in fresh])
+        self._pending.extend(
+            BufferedSample(k, org_id, station_id, connector_id, transaction_id, s) for k, s in fresh
+        )
+        self._signal()
+        return [s for _, s in fresh]
+
+    async def flush(self) -> None:
+        """Store everything buffered so far (and whatever a failed flush left)."""
+        async with self._flush_lock():
+            if not self._pending:
+                return
+            batch, self._pending = self._pending, []
+            self._reset_signals()
+            try:
+                await self._write(batch)
+            except BaseException:
+                self._pending[:0] = batch
+                self._signal()
+                raise
+
+    async def close(self) -> None:
+        """Stop the background task and flush what is left (raises if that fails)."""
+        task, self._task = self._task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.flush()
+
+    # -- internals ------------------------------------------------------------------------------
+
+    async def _write(self, batch: list[BufferedSample]) -> None:
+        keys = [b.key for b in batch]
+        start = min(b.sample.at for b in batch)
+        end = max(b.sample.at for b in batch)
+        stored = await repo.existing_sample_keys_any(keys, start, end)
+        await repo.insert_buffered_samples([b for b in batch if b.key not in stored])
+
+    def _flush_lock(self) -> asyncio.Lock:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        return self._lock
+
+    def _events(self) -> tuple[asyncio.Event, asyncio.Event]:
+        if self._has_data is None or self._full is None:
+            self._has_data, self._full = asyncio.Event(), asyncio.Event()
+        return self._has_data, self._full
+
+    def _signal(self) -> None:
+        if not self._pending:
+            return
+        has_data, full = self._events()
+        has_data.set()
+        if len(self._pending) >= self.max_batch:
+            full.set()
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def _reset_signals(self) -> None:
+        has_data, full = self._events()
+        has_data.clear()
+        full.clear()
+
+    async def _run(self) -> None:
+        has_data, full = self._events()
+        while True:
+            await has_data.wait()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(full.wait(), self.interval)
+            try:
+                await self.flush()
+            except Exception:
+                log.exception("could not store %d buffered meter samples; retrying", self.pending)
+                await asyncio.sleep(self.interval)
