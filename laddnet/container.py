@@ -30,6 +30,7 @@ from domain.network.service import NetworkService
 from domain.reporting.service import ReportingService
 from domain.reporting.telemetry import apply_retention
 from domain.tariffs.service import TariffService
+from laddnet.cluster.relay import ClusterRelay
 from laddnet.database import Database
 from laddnet.settings import Settings
 from laddnet.webhooks import UrllibWebhookTransport
@@ -67,6 +68,13 @@ class Container:
     billing: BillingService
     tariffs: TariffService
     node_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
+    cluster: ClusterRelay | None = None  # set when several nodes share the database
+
+    @property
+    def worker_events(self) -> EventBus:
+        """Where consumers that act on events (billing, diagnostics) listen: in a cluster only
+        this node's own events, so each event is handled once, by the node that published it."""
+        return self.cluster.events.local if self.cluster is not None else self.events
 
     async def health(self) -> dict[str, Any]:
         try:
@@ -109,14 +117,23 @@ class Container:
 
     @contextlib.asynccontextmanager
     async def background(self) -> AsyncIterator[None]:
-        """Long-running domain work (event consumers, periodic checks) for the life of the app."""
+        """Long-running domain work (event consumers, periodic checks) for the life of the app;
+        in a cluster, the relay through MongoDB around it."""
+        async with contextlib.AsyncExitStack() as stack:
+            if self.cluster is not None:
+                await stack.enter_async_context(self.cluster.running())
+            await stack.enter_async_context(self._workers())
+            yield
+
+    @contextlib.asynccontextmanager
+    async def _workers(self) -> AsyncIterator[None]:
         await apply_retention(self.settings.telemetry_retention_days)
         tasks = [
-            asyncio.create_task(self.diagnostics.run(self.events), name="diagnostics"),
+            asyncio.create_task(self.diagnostics.run(self.worker_events), name="diagnostics"),
             asyncio.create_task(
                 _every(DIAGNOSTICS_TICK_SECONDS, self.diagnostics.tick), name="diagnostics-tick"
             ),
-            asyncio.create_task(self.billing.run(self.events), name="billing"),
+            asyncio.create_task(self.billing.run(self.worker_events), name="billing"),
             asyncio.create_task(self.billing.run_retries(30.0), name="billing-retries"),
         ]
         await asyncio.sleep(0)  # let the consumers subscribe before anything is published
@@ -144,11 +161,25 @@ async def _every(seconds: float, job: Callable[[], Awaitable[None]]) -> None:
             log.exception("periodic job %s failed", getattr(job, "__qualname__", job))
 
 
-def build_container(settings: Settings, database: Database) -> Container:
-    events = InProcessEventBus()
-    network = NetworkService(events)
+def build_container(
+    settings: Settings, database: Database, *, cluster: bool = False, roles: tuple[str, ...] = ()
+) -> Container:
+    """``cluster``: events and station commands also travel through MongoDB to and from other
+    nodes on the same database (laddnet.cluster); otherwise everything stays in this process."""
+    node_id = uuid.uuid4().hex[:12]
     gateway = SwitchableGateway()
-    commands = StationCommandService(gateway)
+    relay = None
+    if cluster:
+        relay = ClusterRelay(
+            database.db,
+            node_id,
+            local=gateway,
+            command_timeout=settings.ocpp_response_timeout + 5.0,
+            roles=roles,
+        )
+    events: EventBus = relay.events if relay is not None else InProcessEventBus()
+    network = NetworkService(events)
+    commands = StationCommandService(relay.gateway if relay is not None else gateway)
     charging = ChargingService(events=events, network=network, commands=commands)
     tokens = TokenService(
         secret=settings.resolved_jwt_secret(),
@@ -176,6 +207,8 @@ def build_container(settings: Settings, database: Database) -> Container:
         reporting=ReportingService(),
         billing=BillingService(stripe_gateway(settings), stop_session=charging.remote_stop),
         tariffs=TariffService(),
+        node_id=node_id,
+        cluster=relay,
     )
 
 

@@ -70,7 +70,13 @@ async def running_ocpp(container: Container, host: str, port: int) -> AsyncItera
         await server.stop()
 
 
-async def serve(settings: Settings, *, api: bool = True, ocpp: bool = True) -> int:
+async def serve(
+    settings: Settings, *, api: bool = True, ocpp: bool = True, cluster: bool | None = None
+) -> int:
+    """``cluster`` (default: on for ``--api-only``/``--ocpp-only``, which only make sense beside
+    other nodes) relays events and station commands through MongoDB (laddnet.cluster)."""
+    if cluster is None:
+        cluster = not (api and ocpp)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -87,9 +93,12 @@ async def serve(settings: Settings, *, api: bool = True, ocpp: bool = True) -> i
                 update["stripe_webhook_secret"] = SecretStr("whsec_" + secrets.token_hex(16))
             settings = settings.model_copy(update=update)
         database = await stack.enter_async_context(open_database(settings))
-        container = build_container(settings, database)
+        roles = tuple(r for r, on in (("api", api), ("ocpp", ocpp)) if on)
+        container = build_container(settings, database, cluster=cluster, roles=roles)
         await stack.enter_async_context(container.background())
         lines = [f"MongoDB        {database.uri} (database {settings.mongodb_database})"]
+        if container.cluster is not None:
+            lines.append(f"Cluster node   {container.node_id} (events and commands via MongoDB)")
         ocpp_port = api_port = None
         if ocpp:
             ocpp_port = await stack.enter_async_context(
