@@ -178,3 +178,23 @@ async def test_meter_values_of_an_unknown_transaction_are_kept_as_an_orphan(
     assert await stored(station, "999") == [1500.0]
     orphans = await repo.orphans_for_station(station.id)  # type: ignore[arg-type]
     assert [(o.transaction_id, o.action) for o in orphans] == [("999", "MeterValues")]
+
+
+async def test_a_failed_flush_loses_nothing_and_the_next_one_stores_it(
+    charging: ChargingService, station: Station, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tx = await start(charging, station, T0)
+    readings = [reading(T0 + timedelta(minutes=1), 1500)]
+    await charging.meter_values(station, connector_id=1, transaction_id=tx, readings=readings)
+
+    async def down(batch: object) -> None:
+        raise ConnectionError("mongod unreachable")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(repo, "insert_buffered_samples", down)
+        with pytest.raises(ConnectionError):
+            await charging.sample_writer.flush()
+    assert charging.sample_writer.pending == 1
+    await charging.meter_values(station, connector_id=1, transaction_id=tx, readings=readings)
+    await charging.close()
+    assert await stored(station, tx) == [1500.0]
