@@ -62,6 +62,13 @@ async def running_api(container: Container, host: str, port: int) -> AsyncIterat
 
 @contextlib.asynccontextmanager
 async def running_ocpp(container: Container, host: str, port: int) -> AsyncIterator[int]:
+    if container.cluster is None:
+        # The only OCPP node: any station still marked online was left so by a stopped or
+        # crashed run. (In a cluster other live nodes hold stations; a node must not close
+        # out theirs, so there this waits for a dead-node sweep.)
+        closed = await container.network.reset_connectivity(None)
+        if closed:
+            log.info("marked %d stations offline that a previous run left online", closed)
     server = container.ocpp_server(host, port)
     await server.start()
     try:
