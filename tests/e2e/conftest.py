@@ -21,8 +21,10 @@ from websockets.asyncio.client import ClientConnection, connect
 from domain.common.events import InProcessEventBus
 from laddnet.container import Container, build_container
 from laddnet.database import Database
+from laddnet.localstripe import LocalStripe
 from laddnet.serve import running_api, running_ocpp
 from laddnet.settings import Settings
+from tests.factories.billing import WEBHOOK_SECRET
 from tests.factories.identity import PASSWORD, unique_email
 
 _seq = itertools.count(1)
@@ -183,18 +185,25 @@ class Laddnet:
 async def laddnet(
     database: Database, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Laddnet]:
-    settings = Settings(
-        jwt_secret=SecretStr("e2e-secret-long-enough-for-hs256-signing!"),
-        data_dir=Path(tmp_path_factory.mktemp("laddnet")),
-        ocpp_response_timeout=5.0,
-        heartbeat_interval=60,
-    )
-    container = build_container(settings, database)
-    async with (
-        container.background(),
-        running_ocpp(container, "127.0.0.1", 0) as ocpp_port,
-        running_api(container, "127.0.0.1", 0) as api_port,
-    ):
-        base = f"http://127.0.0.1:{api_port}"
-        async with httpx.AsyncClient(base_url=base, timeout=10) as http:
-            yield Laddnet(container=container, http=http, api_base=base, ocpp_port=ocpp_port)
+    stripe = LocalStripe()  # no test may reach the real Stripe
+    await asyncio.to_thread(stripe.start)
+    try:
+        settings = Settings(
+            jwt_secret=SecretStr("e2e-secret-long-enough-for-hs256-signing!"),
+            data_dir=Path(tmp_path_factory.mktemp("laddnet")),
+            ocpp_response_timeout=5.0,
+            heartbeat_interval=60,
+            stripe_api_base=stripe.api_base,
+            stripe_webhook_secret=SecretStr(WEBHOOK_SECRET),
+        )
+        container = build_container(settings, database)
+        async with (
+            container.background(),
+            running_ocpp(container, "127.0.0.1", 0) as ocpp_port,
+            running_api(container, "127.0.0.1", 0) as api_port,
+        ):
+            base = f"http://127.0.0.1:{api_port}"
+            async with httpx.AsyncClient(base_url=base, timeout=10) as http:
+                yield Laddnet(container=container, http=http, api_base=base, ocpp_port=ocpp_port)
+    finally:
+        await asyncio.to_thread(stripe.stop)
