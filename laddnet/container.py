@@ -109,6 +109,7 @@ class Container:
             charging=self.charging,
             health_check=self.health,
             introspection=self.settings.graphql_introspection,
+            diagnostics_upload_url=self.settings.diagnostics_upload_url,
             diagnostics=self.diagnostics,
             reporting=self.reporting,
             billing=self.billing,

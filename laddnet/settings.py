@@ -66,6 +66,12 @@ class Settings(BaseSettings):
         default=False, description="Allow GraphQL introspection (and GraphiQL)."
     )
 
+    diagnostics_upload_url: str | None = Field(
+        default=None,
+        description="Where stations upload diagnostics when the operator gives no location "
+        "(an absolute http(s), ftp(s) or sftp URL).",
+    )
+
     # Payments
     stripe_secret_key: SecretStr = Field(
         default=SecretStr("sk_test_laddnet"), description="Stripe secret key."

@@ -195,6 +195,7 @@ async def laddnet(
             heartbeat_interval=60,
             stripe_api_base=stripe.api_base,
             stripe_webhook_secret=SecretStr(WEBHOOK_SECRET),
+            diagnostics_upload_url="ftp://uploads.example.com/diag/",
         )
         container = build_container(settings, database)
         async with (
