@@ -13,6 +13,7 @@ import uuid
 from datetime import timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from ocpp.v16 import call as call16
 
@@ -186,6 +187,25 @@ async def test_a_priced_paid_receipted_refunded_session_and_a_membership(
     assert (row["gross"], row["net"], row["vat"]) == (sek("30.00"), sek("24.00"), sek("6.00"))
     totals = report["revenueReport"]["totals"]
     assert (totals["gross"], totals["net"], totals["vat"]) == (row["gross"], row["net"], row["vat"])
+
+    # usage, peak hours and bottlenecks count the same session
+    usage = await app.data(
+        OPS["UsageReport"], {"range": window, "groupBy": "STATION", "siteId": site_id}, admin
+    )
+    [used] = usage["usageReport"]["rows"]
+    assert (used["key"], used["label"]) == (station_id, f"Station {cp_id}")
+    assert (used["sessions"], used["energyKwh"]) == (1, 10.0)
+    assert used["revenue"] == row["gross"]  # captured less refunded, as in the revenue report
+    assert usage["usageReport"]["totals"]["revenue"] == row["gross"]
+    peak = await app.data(OPS["PeakHours"], {"range": window, "stationId": station_id}, admin)
+    assert peak["peakHours"]["timezone"] == "Europe/Stockholm"
+    local = t0.astimezone(ZoneInfo("Europe/Stockholm"))
+    busy = [c for c in peak["peakHours"]["cells"] if c["sessionsStarted"]]
+    assert [(c["weekday"], c["hour"], c["sessionsStarted"]) for c in busy] == [
+        (local.isoweekday(), local.hour, 1)
+    ]
+    found = await app.data(OPS["Bottlenecks"], {"range": window}, admin)
+    assert found["bottlenecks"] == []  # one short session never filled the site
 
     # a plan: offered by the operator, listed to the driver, subscribed to and cancelled
     plan = (
