@@ -9,9 +9,11 @@ captured) and reads the revenue; the driver subscribes to the plan and cancels i
 from __future__ import annotations
 
 import asyncio
+import re
 import uuid
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -244,3 +246,10 @@ async def test_a_priced_paid_receipted_refunded_session_and_a_membership(
         "currentPeriodEnd": subscribed["membership"]["currentPeriodEnd"],
     }
     assert (await app.data(OPS["Me"], None, driver))["me"]["membership"]["status"] == "CANCELING"
+
+
+def test_every_contract_operation_is_sent_verbatim_somewhere_in_e2e() -> None:
+    sources = "".join(p.read_text() for p in Path(__file__).parent.glob("test_*.py"))
+    sources += (Path(__file__).parent / "ops.py").read_text()
+    sent = set(re.findall(r'OPS\["(\w+)"\]', sources))
+    assert sorted(set(OPS) - sent) == []
