@@ -9,6 +9,7 @@ import strawberry
 
 from api.context import ApiContext, Info
 from api.errors import coded_errors, user_errors
+from api.resolvers.events import operator_scope, scoped_filter
 from api.types.common import PageInfo
 from api.types.diagnostics import (
     AcknowledgeAlertPayload,
@@ -20,7 +21,7 @@ from api.types.diagnostics import (
     SetAlertRulePayload,
 )
 from domain.common.errors import DomainError
-from domain.common.events import AlertChanged, DomainEvent, EventFilter
+from domain.common.events import AlertChanged, EventFilter
 from domain.diagnostics.models import AlertState
 from domain.diagnostics.service import DiagnosticsService
 from domain.network.service import parse_id
@@ -89,30 +90,15 @@ async def set_alert_rule(info: Info, input: AlertRuleInput) -> SetAlertRulePaylo
 
 
 def alert_filter(org_id: str, site_id: str | None) -> EventFilter:
-    def accept(event: DomainEvent) -> bool:
-        return (
-            isinstance(event, AlertChanged)
-            and event.org_id == org_id
-            and (site_id is None or event.site_id == site_id)
-        )
-
-    return accept
+    return scoped_filter(AlertChanged, org_id, site_id)
 
 
 async def alert_feed(
     info: Info, site_id: strawberry.ID | None = None
 ) -> AsyncGenerator[Alert, None]:
     """Every change of an alert (raised, acknowledged, resolved) as it happens."""
-    ctx = info.context
-    with coded_errors():
-        org = ctx.reading_org()
-        site: str | None = None
-        if site_id is not None:
-            found = await ctx.deps.network.site_for_org(
-                org, parse_id(site_id, field="siteId", what="site")
-            )
-            site = str(found.id)
-    async with ctx.deps.events.subscribe(alert_filter(str(org), site)) as stream:
+    org, site = await operator_scope(info, site_id)
+    async with info.context.deps.events.subscribe(alert_filter(org, site)) as stream:
         async for event in stream:
             assert isinstance(event, AlertChanged)
             yield Alert.from_event(event)

@@ -13,10 +13,14 @@ from domain.common.events import DomainEvent, EventFilter
 from domain.network.service import parse_id
 
 
-def station_event_filter(org_id: str, site_id: str | None) -> EventFilter:
+def scoped_filter(
+    kinds: type[DomainEvent] | tuple[type[DomainEvent], ...], org_id: str, site_id: str | None
+) -> EventFilter:
+    """Events of ``kinds`` in one organisation, optionally one of its sites."""
+
     def accept(event: DomainEvent) -> bool:
         return (
-            isinstance(event, STATION_EVENTS)
+            isinstance(event, kinds)
             and event.org_id == org_id
             and (site_id is None or event.site_id == site_id)
         )
@@ -24,18 +28,27 @@ def station_event_filter(org_id: str, site_id: str | None) -> EventFilter:
     return accept
 
 
-async def station_events(
-    info: Info, site_id: strawberry.ID | None = None
-) -> AsyncGenerator[StationEvent, None]:
+def station_event_filter(org_id: str, site_id: str | None) -> EventFilter:
+    return scoped_filter(STATION_EVENTS, org_id, site_id)
+
+
+async def operator_scope(info: Info, site_id: strawberry.ID | None) -> tuple[str, str | None]:
+    """The reading operator's organisation and, when asked, one of its sites (else NOT_FOUND)."""
     ctx = info.context
     with coded_errors():
         org = ctx.reading_org()
-        site: str | None = None
-        if site_id is not None:
-            found = await ctx.deps.network.site_for_org(
-                org, parse_id(site_id, field="siteId", what="site")
-            )
-            site = str(found.id)
-    async with ctx.deps.events.subscribe(station_event_filter(str(org), site)) as stream:
+        if site_id is None:
+            return str(org), None
+        found = await ctx.deps.network.site_for_org(
+            org, parse_id(site_id, field="siteId", what="site")
+        )
+        return str(org), str(found.id)
+
+
+async def station_events(
+    info: Info, site_id: strawberry.ID | None = None
+) -> AsyncGenerator[StationEvent, None]:
+    org, site = await operator_scope(info, site_id)
+    async with info.context.deps.events.subscribe(station_event_filter(org, site)) as stream:
         async for event in stream:
             yield station_event_from_domain(event)
