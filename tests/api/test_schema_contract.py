@@ -23,11 +23,6 @@ REPO = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = REPO / "schema.graphql"
 CLIENTS = REPO.parent / "shared" / "clients"
 
-BILLING = "payments and memberships (revenue issue)"
-TARIFFS = "tariffs (tariffs issue)"
-ALERTS = "alerts (diagnostics issue)"
-REPORTS = "reports (reporting issue)"
-
 PENDING: dict[str, str] = {}
 
 
