@@ -12,13 +12,18 @@ from __future__ import annotations
 import json
 import logging
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ocpp.exceptions import OCPPError
 from ocpp.messages import Call, CallError, MessageType, unpack
 
 from domain.charging.metering import MeterReading, RawSample
+from domain.charging.service import ChargingService
 from domain.charging.timestamps import parse
+from domain.common.clock import utcnow
+from domain.network.models import Station
+from domain.network.service import NetworkService
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +38,23 @@ def _message_id(raw: str | bytes) -> str:
     return "-1"
 
 
+@dataclass
+class HandlerContext:
+    """What a connection's handler needs: its station and the domain services it calls."""
+
+    station: Station
+    network: NetworkService
+    charging: ChargingService
+    heartbeat_interval: int
+
+
+def now_iso() -> str:
+    return utcnow().isoformat().replace("+00:00", "Z")
+
+
 class RobustRouting:
-    """Mixed in before ``ocpp.v16.ChargePoint`` / ``ocpp.v201.ChargePoint``."""
+    """Mixed in before ``ocpp.v16.ChargePoint`` / ``ocpp.v201.ChargePoint``: the connection's
+    station and services, and message routing that answers malformed frames."""
 
     # per version: (invalid JSON, not an RPC frame, unknown message type)
     rpc_error_codes: tuple[str, str, str] = (
@@ -57,8 +77,17 @@ class RobustRouting:
 
         async def _handle_call(self, msg: Call) -> Any: ...
 
+    def __init__(self, cp_id: str, connection: Any, ctx: HandlerContext, timeout: float) -> None:
+        super().__init__(cp_id, connection, response_timeout=timeout)  # type: ignore[call-arg]
+        self.ctx = ctx
+
+    @property
+    def station(self) -> Station:
+        return self.ctx.station
+
     async def touch(self) -> None:
-        """Record that the station was seen (the version handler knows how)."""
+        """Record that the station was seen."""
+        await self.ctx.network.station_seen(self.station)
 
     async def route_message(self, raw_msg: str | bytes) -> None:
         try:

@@ -27,8 +27,9 @@ from domain.network.service import NetworkService
 from ocpp_server import fastpath
 from ocpp_server.auth import StationAuthenticator
 from ocpp_server.gateway import OcppGateway
+from ocpp_server.protocol import HandlerContext
 from ocpp_server.registry import Connection, ConnectionRegistry
-from ocpp_server.v16 import ChargePoint16, HandlerContext
+from ocpp_server.v16 import ChargePoint16
 from ocpp_server.v201 import ChargePoint201
 
 log = logging.getLogger(__name__)

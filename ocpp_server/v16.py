@@ -3,47 +3,20 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from ocpp.routing import on
 from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action
 
-from domain.charging.service import ChargingService
 from domain.charging.timestamps import parse
 from domain.common.clock import utcnow
-from domain.network.models import Station
-from domain.network.service import NetworkService
-from ocpp_server.protocol import RobustRouting, readings
-
-
-@dataclass
-class HandlerContext:
-    station: Station
-    network: NetworkService
-    charging: ChargingService
-    heartbeat_interval: int
-
-
-def now_iso() -> str:
-    return utcnow().isoformat().replace("+00:00", "Z")
+from ocpp_server.protocol import RobustRouting, now_iso, readings
 
 
 class ChargePoint16(RobustRouting, ChargePoint):
     rpc_error_codes = ("FormationViolation", "FormationViolation", "GenericError")
     known_actions = frozenset(a.value for a in Action)
-
-    def __init__(self, cp_id: str, connection: Any, ctx: HandlerContext, timeout: float) -> None:
-        super().__init__(cp_id, connection, response_timeout=timeout)
-        self.ctx = ctx
-
-    @property
-    def station(self) -> Station:
-        return self.ctx.station
-
-    async def touch(self) -> None:
-        await self.ctx.network.station_seen(self.station)
 
     @on(Action.boot_notification)
     async def on_boot(

@@ -13,25 +13,12 @@ from ocpp.v201 import ChargePoint, call_result
 from ocpp.v201.enums import Action
 
 from domain.charging.timestamps import parse
-from domain.network.models import Station
-from ocpp_server.protocol import RobustRouting, readings
-from ocpp_server.v16 import HandlerContext, now_iso
+from ocpp_server.protocol import RobustRouting, now_iso, readings
 
 
 class ChargePoint201(RobustRouting, ChargePoint):
     rpc_error_codes = ("RpcFrameworkError", "RpcFrameworkError", "MessageTypeNotSupported")
     known_actions = frozenset(a.value for a in Action)
-
-    def __init__(self, cp_id: str, connection: Any, ctx: HandlerContext, timeout: float) -> None:
-        super().__init__(cp_id, connection, response_timeout=timeout)
-        self.ctx = ctx
-
-    @property
-    def station(self) -> Station:
-        return self.ctx.station
-
-    async def touch(self) -> None:
-        await self.ctx.network.station_seen(self.station)
 
     @on(Action.boot_notification)
     async def on_boot(
