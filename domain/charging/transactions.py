@@ -439,9 +439,7 @@ class StationReports:
         if not samples:
             return []
         sid = station_oid(station)
-        keyed = [
-            (metering.sample_key(str(sid), connector_id, transaction_id, s), s) for s in samples
-        ]
+        keyed = _keyed(sid, connector_id, transaction_id, samples)
         recent = self.sample_writer.seen([k for k, _ in keyed])
         unique = [(k, s) for k, s in dict(keyed).items() if k not in recent]
         if not unique:
@@ -465,9 +463,7 @@ class StationReports:
         if not samples:
             return []
         sid = station_oid(station)
-        keyed = [
-            (metering.sample_key(str(sid), connector_id, transaction_id, s), s) for s in samples
-        ]
+        keyed = _keyed(sid, connector_id, transaction_id, samples)
         return self.sample_writer.add(station.org_id, sid, connector_id, transaction_id, keyed)
 
     async def _orphan(
@@ -508,3 +504,15 @@ class StationReports:
         )
         if event is not None:
             self.events.publish(event)
+
+
+def _keyed(
+    station_id: PydanticObjectId,
+    connector_id: int,
+    transaction_id: str | None,
+    samples: list[metering.Sample],
+) -> list[tuple[str, metering.Sample]]:
+    """Each sample with its deterministic key: what makes a retried message store nothing twice."""
+    return [
+        (metering.sample_key(str(station_id), connector_id, transaction_id, s), s) for s in samples
+    ]
