@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -109,10 +110,20 @@ COMMANDS_201: list[tuple[Any, str, dict[str, Any]]] = [
 ]
 
 
-async def _online(csms: Csms, cp_id: str) -> Station:
-    station = await network_repo.get_station_by_cp_id(cp_id)
-    assert station is not None and station.online
-    return station
+async def _online(csms: Csms, cp_id: str, within: float = 5.0) -> Station:
+    """The station once the server has recorded it online.
+
+    The client's handshake completes before the server's handler has written the connect, so the
+    flag is awaited rather than read once (CI once read it a moment too early).
+    """
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + within
+    while True:
+        station = await network_repo.get_station_by_cp_id(cp_id)
+        if station is not None and station.online:
+            return station
+        assert loop.time() < deadline, f"{cp_id} not recorded online within {within}s"
+        await asyncio.sleep(0.02)
 
 
 @pytest.mark.parametrize(("version", "table"), [("1.6", COMMANDS_16), ("2.0.1", COMMANDS_201)])
