@@ -22,7 +22,13 @@ __all__ = ["ApiDependencies", "ApiLimits", "create_app"]
 log = logging.getLogger("api")
 
 
-def create_app(deps: ApiDependencies) -> Starlette:
+def create_app(
+    deps: ApiDependencies, *, share_subscriptions: bool = True, subscription_queue_size: int = 1000
+) -> Starlette:
+    """The app. Identical subscriptions share one execution (api/shared_subscriptions.py) unless
+    ``share_subscriptions`` is off; a subscriber more than ``subscription_queue_size`` results
+    behind is dropped with a SLOW_CONSUMER error. The sharing hub is ``app.state.shared_subscriptions``
+    (None when off)."""
     limits = deps.limits
     schema = build_schema(limits, introspection=deps.introspection)
     graphql = LaddnetGraphQL(
@@ -33,6 +39,8 @@ def create_app(deps: ApiDependencies) -> Starlette:
         subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
         connection_init_wait_timeout=timedelta(seconds=limits.connection_init_timeout),
         max_subscriptions_per_connection=limits.max_subscriptions_per_connection,
+        share_subscriptions=share_subscriptions,
+        subscription_queue_size=subscription_queue_size,
     )
 
     async def healthz(request: Request) -> JSONResponse:
@@ -44,7 +52,7 @@ def create_app(deps: ApiDependencies) -> Starlette:
         report.setdefault("status", "ok")
         return JSONResponse(report, status_code=200 if report["status"] == "ok" else 503)
 
-    return Starlette(
+    app = Starlette(
         routes=[
             Route("/healthz", healthz, methods=["GET"]),
             Route("/graphql", graphql, methods=["GET", "POST"]),
@@ -53,3 +61,5 @@ def create_app(deps: ApiDependencies) -> Starlette:
             *report_routes(deps),
         ]
     )
+    app.state.shared_subscriptions = graphql.shared
+    return app
