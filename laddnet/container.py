@@ -30,7 +30,9 @@ from domain.network.service import NetworkService
 from domain.reporting.service import ReportingService
 from domain.reporting.telemetry import apply_retention
 from domain.tariffs.service import TariffService
+from laddnet.cluster.lease import only_while_held
 from laddnet.cluster.relay import ClusterRelay
+from laddnet.cluster.sweep import sweep_dead_nodes
 from laddnet.database import Database
 from laddnet.settings import Settings
 from laddnet.webhooks import UrllibWebhookTransport
@@ -131,12 +133,37 @@ class Container:
         await apply_retention(self.settings.telemetry_retention_days)
         tasks = [
             asyncio.create_task(self.diagnostics.run(self.worker_events), name="diagnostics"),
-            asyncio.create_task(
-                _every(DIAGNOSTICS_TICK_SECONDS, self.diagnostics.tick), name="diagnostics-tick"
-            ),
             asyncio.create_task(self.billing.run(self.worker_events), name="billing"),
-            asyncio.create_task(self.billing.run_retries(30.0), name="billing-retries"),
         ]
+        if self.cluster is None:
+            tasks += [
+                asyncio.create_task(
+                    _every(DIAGNOSTICS_TICK_SECONDS, self.diagnostics.tick), name="diagnostics-tick"
+                ),
+                asyncio.create_task(self.billing.run_retries(30.0), name="billing-retries"),
+            ]
+        else:
+            # Once per cluster, not once per node: only the lease holder runs these.
+            lease = self.cluster.lease
+            cluster_nodes = self.cluster.nodes.collection
+
+            async def sweep() -> None:
+                await sweep_dead_nodes(self.network, cluster_nodes)
+
+            tasks += [
+                asyncio.create_task(
+                    _every(DIAGNOSTICS_TICK_SECONDS, only_while_held(lease, self.diagnostics.tick)),
+                    name="diagnostics-tick",
+                ),
+                asyncio.create_task(
+                    _every(30.0, only_while_held(lease, self.billing.retry_pending)),
+                    name="billing-retries",
+                ),
+                asyncio.create_task(
+                    _every(DEAD_NODE_SWEEP_SECONDS, only_while_held(lease, sweep)),
+                    name="dead-node-sweep",
+                ),
+            ]
         await asyncio.sleep(0)  # let the consumers subscribe before anything is published
         try:
             yield
@@ -150,6 +177,7 @@ class Container:
 
 
 DIAGNOSTICS_TICK_SECONDS = 15.0
+DEAD_NODE_SWEEP_SECONDS = 15.0
 
 
 async def _every(seconds: float, job: Callable[[], Awaitable[None]]) -> None:

@@ -1,6 +1,6 @@
 """``ClusterRelay``: what a node needs to work beside others on one MongoDB replica set, with one
-lifecycle: its heartbeat (``nodes``), the event bus (``events``) and the command relay
-(``commands``). The composition root builds it when clustering is on and hands ``events`` and
+lifecycle: its heartbeat (``nodes``), the event bus (``events``), the command relay
+(``commands``) and the lease that picks the one node running once-per-cluster jobs (``lease``). The composition root builds it when clustering is on and hands ``events`` and
 ``gateway`` to the services instead of the single-process ones.
 """
 
@@ -16,11 +16,14 @@ from domain.charging.commands import StationGateway
 from domain.network import repository as network_repo
 from laddnet.cluster.commands import CommandRelay
 from laddnet.cluster.events import MongoEventBus
+from laddnet.cluster.lease import Lease
 from laddnet.cluster.nodes import NodeDirectory
 
 EVENTS = "cluster_events"
 COMMANDS = "cluster_commands"
 NODES = "cluster_nodes"
+LEASES = "cluster_leases"
+PERIODIC_WORK = "periodic-work"  # the lease whose holder runs the once-per-cluster jobs
 
 
 class ClusterRelay:
@@ -37,6 +40,7 @@ class ClusterRelay:
     ) -> None:
         self.node_id = node_id
         self.nodes = NodeDirectory(db[NODES], node_id, roles=roles)
+        self.lease = Lease(db[LEASES], PERIODIC_WORK, node_id)
         self.events = MongoEventBus(db[EVENTS], node_id, ttl_seconds=event_ttl_seconds)
         self.gateway = CommandRelay(
             db[COMMANDS],
@@ -61,5 +65,6 @@ class ClusterRelay:
             self.nodes.running(),
             self.events.running(),
             self.gateway.running(),
+            self.lease.running(),
         ):
             yield
