@@ -28,16 +28,24 @@ from laddnet.bench.targets import (
 )
 
 log = logging.getLogger("laddnet.bench")
-WORKLOADS = ("steady", "ramp", "boot")
+WORKLOADS = ("steady", "ramp", "boot", "fanout")  # "all"; the soak runs only when asked for
 
 
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m laddnet.bench", description=__doc__)
     p.add_argument("--stations", type=int, help="charge points (default 1000; --quick 200)")
-    p.add_argument("--duration", type=float, help="steady-state seconds (default 30; quick 15)")
+    p.add_argument(
+        "--duration",
+        type=float,
+        help="steady-state seconds (default 30; quick 15); with --workload soak the soak's "
+        "length (default 3600)",
+    )
     p.add_argument("--runs", type=int, help="repetitions, medians reported (default 3; quick 1)")
     p.add_argument(
-        "--workload", choices=[*WORKLOADS, "fanout", "all"], default="all", help="what to run"
+        "--workload",
+        choices=[*WORKLOADS, "soak", "all"],
+        default="all",
+        help="what to run (all: steady, ramp, boot and fanout; soak only on its own)",
     )
     p.add_argument("--quick", action="store_true", help="small defaults, about a minute")
     p.add_argument(
@@ -49,7 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ramp-step", type=float, help="seconds per ramp step (default 6; quick 5)")
     p.add_argument("--ramp-start", type=float, default=250.0, help="first ramp rate (msgs/s)")
     p.add_argument(
-        "--targets", default="laddnet,bare", help="comma-separated: laddnet, bare (default both)"
+        "--operators", type=int, default=100, help="fan-out: operator subscribers (default 100)"
+    )
+    p.add_argument(
+        "--fanout-ramp-start",
+        type=float,
+        default=50.0,
+        help="fan-out ramp: first MeterValues/s (each feeds every operator subscriber)",
+    )
+    p.add_argument(
+        "--targets",
+        help="comma-separated: laddnet, bare (default both; the soak: laddnet)",
     )
     p.add_argument("--profile", action="store_true", help="run laddnet under cProfile")
     p.add_argument("--out", type=Path, default=Path("bench-results"), help="results directory")
@@ -59,19 +77,23 @@ def build_parser() -> argparse.ArgumentParser:
 def plan_from(args: argparse.Namespace) -> tuple[Plan, int]:
     quick = args.quick
     workloads = set(WORKLOADS) if args.workload == "all" else {args.workload}
-    if "fanout" in workloads:
-        raise SystemExit("fanout is not implemented yet: run steady, ramp or boot")
+    soak = "soak" in workloads
+    if args.operators < 0:
+        raise SystemExit("--operators must be 0 or more")
     plan = Plan(
         stations=args.stations or (200 if quick else 1000),
-        duration=args.duration or (15.0 if quick else 30.0),
+        duration=(None if soak else args.duration) or (15.0 if quick else 30.0),
         workloads=workloads,
         boot_window=args.boot_window,
         time_scale=args.time_scale or (10.0 if quick else 1.0),
         ramp_start=args.ramp_start,
         ramp_step=args.ramp_step or (5.0 if quick else 6.0),
         ramp_max_steps=6 if quick else 8,
+        operators=args.operators,
+        fanout_ramp_start=args.fanout_ramp_start,
+        soak_duration=(args.duration if soak else None) or 3600.0,
     )
-    return plan, args.runs or (1 if quick else 3)
+    return plan, args.runs or (1 if quick or soak else 3)
 
 
 def medians(results: list[dict[str, Any]]) -> dict[str, float]:
@@ -101,6 +123,7 @@ async def _one_run(
     server = ServerProcess(
         kind,
         port=port,
+        api_port=free_port() if kind == "laddnet" else None,
         uri=uri,
         database=database,
         data_dir=tmp,
@@ -115,6 +138,7 @@ async def _one_run(
             plan,
             uri if kind == "laddnet" else None,
             mongod_pid if kind == "laddnet" else None,
+            server.api_port,  # bare has no GraphQL: no fan-out
         )
     finally:
         server.stop()
@@ -123,7 +147,8 @@ async def _one_run(
 
 async def bench(args: argparse.Namespace) -> int:
     plan, runs = plan_from(args)
-    targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    chosen = args.targets or ("laddnet" if "soak" in plan.workloads else "laddnet,bare")
+    targets = [t.strip() for t in chosen.split(",") if t.strip()]
     fd_limit = raise_file_limit()
     if plan.stations + 200 > fd_limit:
         raise SystemExit(f"{plan.stations} stations need more open files than {fd_limit}")

@@ -15,6 +15,7 @@ import itertools
 import json
 import logging
 import random
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,6 +31,11 @@ ENERGY = "Energy.Active.Import.Register"
 
 def iso_now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def iso_at(wall: float) -> str:
+    """The OCPP timestamp of a wall-clock time (seconds since the epoch, whole milliseconds)."""
+    return datetime.fromtimestamp(wall, UTC).isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 @dataclass
@@ -97,6 +103,9 @@ class LoadGen:
         self.rec = Recorder()
         self.rng = random.Random(seed)
         self.closed = 0
+        # when set, every MeterValues sent: (chargePointId, connector, energy Wh) -> its
+        # scheduled send time (wall clock, whole ms: the time the message itself carries)
+        self.meter_log: dict[tuple[str, int, int], float] | None = None
         self._ids = itertools.count(1)
         self._tasks: set[asyncio.Future[None]] = set()
 
@@ -150,11 +159,16 @@ class LoadGen:
                 future.cancel()
         return future
 
-    def meter_payload(self, s: Stream) -> str:
+    def meter_payload(self, s: Stream, wall: float) -> str:
+        """The next MeterValues of a stream, stamped with ``wall`` (its scheduled send time)
+        truncated to the millisecond: a subscriber's delivery carries that stamp back."""
         s.energy_wh += 97
+        wall = int(wall * 1000) / 1000
+        if self.meter_log is not None:
+            self.meter_log[(s.link.cp_id, s.connector_id, s.energy_wh)] = wall
         return (
             f'{{"connectorId":{s.connector_id},"transactionId":{s.transaction_id},'
-            f'"meterValue":[{{"timestamp":"{iso_now()}","sampledValue":['
+            f'"meterValue":[{{"timestamp":"{iso_at(wall)}","sampledValue":['
             f'{{"value":"{s.energy_wh}","measurand":"{ENERGY}","unit":"Wh"}},'
             f'{{"value":"11000","measurand":"Power.Active.Import","unit":"W"}}]}}]}}'
         )
@@ -162,10 +176,16 @@ class LoadGen:
     # -- phases ----------------------------------------------------------------------------
 
     async def boot_storm(
-        self, cp_ids: list[str], window: float, answer_within: float
+        self,
+        cp_ids: list[str],
+        window: float,
+        answer_within: float,
+        handshake_within: float = 30.0,
     ) -> dict[str, float | int]:
         """Connect every station and send BootNotification, spread evenly over ``window``
-        seconds (open loop); wait until each is Accepted or ``answer_within`` seconds pass."""
+        seconds (open loop). Each waits up to ``handshake_within`` seconds for its websocket
+        handshake, then up to ``answer_within`` for the answer. ``accepted_in_time``: Accepted
+        within ``handshake_within`` seconds of the storm's start; ``lost``: never Accepted."""
         t0 = self.loop.time()
         step = window / max(1, len(cp_ids))
         accepted_at: list[float] = []
@@ -188,7 +208,7 @@ class LoadGen:
                     subprotocols=["ocpp1.6"],  # type: ignore[list-item]
                     additional_headers={"Authorization": f"Basic {auth}"},
                     compression=None,
-                    open_timeout=answer_within,
+                    open_timeout=handshake_within,
                     ping_interval=None,
                     max_queue=None,
                 )
@@ -219,6 +239,8 @@ class LoadGen:
             "stations": len(cp_ids),
             "window_s": window,
             "accepted": len(accepted_at),
+            "accepted_in_time": sum(1 for t in accepted_at if t <= handshake_within),
+            "in_time_s": handshake_within,
             "lost": len(cp_ids) - len(accepted_at),
             "all_accepted_after_s": max(accepted_at) if len(accepted_at) == len(cp_ids) else -1.0,
             "last_accepted_after_s": max(accepted_at, default=-1.0),
@@ -266,6 +288,7 @@ class LoadGen:
         seconds. Returns the start time (loop clock)."""
         t0 = self.loop.time() + 0.05
         end = t0 + duration
+        to_wall = time.time() - self.loop.time()  # per call: the clocks drift apart slowly
         seq = itertools.count()
         heap: list[tuple[float, int, Stream]] = []
         for s in streams:
@@ -283,7 +306,7 @@ class LoadGen:
                 await asyncio.sleep(at - now)
                 continue
             heapq.heapreplace(heap, (at + interval_of(s), next(seq), s))
-            payload = self.meter_payload(s) if s.action == "MeterValues" else "{}"
+            payload = self.meter_payload(s, at + to_wall) if s.action == "MeterValues" else "{}"
             await self.call(s.link, s.action, payload, at)
             burst += 1
             if burst % 64 == 0:

@@ -1,128 +1,33 @@
-"""One bench run against one server process: boot storm, then steady state, then the ramp, on the
-same connections. Every phase reports what it offered, what came back and what it cost."""
+"""One bench run against one server process: boot storm, then steady state, the ramp, the fan-out
+and the soak, on the same connections. Every phase reports what it offered, what came back and
+what it cost."""
 
 from __future__ import annotations
 
 import asyncio
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-from laddnet.bench.loadgen import LoadGen, Recorder, Stream
-from laddnet.bench.machine import ProcSample, sample
-from laddnet.bench.targets import ID_TAG, STATION_KEY, station_ids, write_ops
+from laddnet.bench.fanout import run_fanout
+from laddnet.bench.loadgen import LoadGen, Stream
+from laddnet.bench.machine import sample
+from laddnet.bench.phases import Meter, latency_table, phase
+from laddnet.bench.plan import Plan, percentile
+from laddnet.bench.targets import ID_TAG, STATION_KEY, station_ids
 
-
-@dataclass
-class Plan:
-    stations: int
-    duration: float  # steady-state seconds
-    workloads: set[str]
-    boot_window: float = 10.0
-    boot_timeout: float = 60.0
-    time_scale: float = 1.0  # > 1 compresses the 300 s / 30 s intervals by this factor
-    charging_fraction: float = 1 / 3
-    start_pace: float = 500.0  # StartTransactions per second while setting up
-    ramp_start: float = 250.0  # msgs/s of the first ramp step
-    ramp_factor: float = 1.5
-    ramp_step: float = 10.0
-    ramp_max_steps: int = 10
-    ramp_p99_limit: float = 0.100
-
-    @property
-    def heartbeat_interval(self) -> float:
-        return 300.0 / self.time_scale
-
-    @property
-    def meter_interval(self) -> float:
-        return 30.0 / self.time_scale
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    rank = max(0, math.ceil(q / 100 * len(ordered)) - 1)
-    return ordered[rank]
-
-
-def latency_table(rec: Recorder) -> dict[str, dict[str, float]]:
-    return {
-        action: {
-            "count": len(vals),
-            "p50_ms": round(percentile(vals, 50) * 1000, 2),
-            "p99_ms": round(percentile(vals, 99) * 1000, 2),
-            "max_ms": round(max(vals) * 1000, 2),
-        }
-        for action, vals in sorted(rec.latencies.items())
-    }
-
-
-@dataclass
-class Meter:
-    """CPU of the server (and of mongod and the generator) plus DB writes over one phase."""
-
-    server_pid: int
-    mongo_uri: str | None
-    mongod_pid: int | None
-    loop: asyncio.AbstractEventLoop = field(default_factory=asyncio.get_running_loop)
-
-    def start(self) -> tuple[float, ProcSample, ProcSample, ProcSample | None, int]:
-        return (
-            self.loop.time(),
-            sample(self.server_pid),
-            sample(),
-            sample(self.mongod_pid) if self.mongod_pid else None,
-            write_ops(self.mongo_uri) if self.mongo_uri else 0,
-        )
-
-    def stop(self, begun: tuple[Any, ...], messages: int) -> dict[str, float]:
-        t0, server0, gen0, mongo0, ops0 = begun
-        elapsed = self.loop.time() - t0
-        server1, gen1 = sample(self.server_pid), sample()
-        cpu = server1.cpu_seconds - server0.cpu_seconds
-        out = {
-            "elapsed_s": round(elapsed, 2),
-            "server_cpu_pct": round(100 * cpu / elapsed, 1),
-            "server_sys_pct": round(100 * (server1.sys_seconds - server0.sys_seconds) / elapsed, 1),
-            "server_cpu_us_per_msg": round(1e6 * cpu / messages, 1) if messages else math.nan,
-            "loadgen_cpu_pct": round(100 * (gen1.cpu_seconds - gen0.cpu_seconds) / elapsed, 1),
-            "server_rss_mib": round(server1.rss_kib / 1024, 1),
-        }
-        if mongo0 is not None and self.mongod_pid:
-            mcpu = sample(self.mongod_pid).cpu_seconds - mongo0.cpu_seconds
-            out["mongod_cpu_pct"] = round(100 * mcpu / elapsed, 1)
-        if self.mongo_uri:
-            out["db_writes_per_s"] = round((write_ops(self.mongo_uri) - ops0) / elapsed, 1)
-        return out
-
-
-async def _phase(
-    gen: LoadGen, meter: Meter, run: Callable[[], Any], drain: float = 10.0
-) -> dict[str, Any]:
-    gen.rec.reset()
-    begun = meter.start()
-    t0 = gen.loop.time()
-    await run()
-    sending = gen.loop.time() - t0
-    missing = await gen.drain(drain)
-    answered = sum(gen.rec.answered.values())
-    out: dict[str, Any] = {
-        "offered_msgs_per_s": round(sum(gen.rec.sent.values()) / sending, 1),
-        "msgs_per_s": round(answered / sending, 1),
-        "answered": answered,
-        "missing": missing,
-        "errors": dict(gen.rec.errors),
-        "latency": latency_table(gen.rec),
-    }
-    out.update(meter.stop(begun, answered))
-    return out
+__all__ = ["Plan", "percentile", "run_once"]
 
 
 async def run_once(
-    url: str, server_pid: int, plan: Plan, mongo_uri: str | None, mongod_pid: int | None
+    url: str,
+    server_pid: int,
+    plan: Plan,
+    mongo_uri: str | None,
+    mongod_pid: int | None,
+    api_port: int | None = None,
 ) -> dict[str, Any]:
+    """``api_port``: the server's GraphQL API (the fan-out needs it; without it, no fan-out)."""
     meter = Meter(server_pid, mongo_uri, mongod_pid)
     await asyncio.sleep(1.0)  # let the server settle before its idle memory is read
     idle = sample(server_pid)
@@ -131,7 +36,9 @@ async def run_once(
     try:
         cp_ids = station_ids(plan.stations)
         begun = meter.start()
-        boot: dict[str, Any] = await gen.boot_storm(cp_ids, plan.boot_window, plan.boot_timeout)
+        boot: dict[str, Any] = await gen.boot_storm(
+            cp_ids, plan.boot_window, plan.boot_timeout, plan.handshake_timeout
+        )
         boot.update(meter.stop(begun, int(boot["accepted"])))  # CPU per station: handshake + boot
         boot["latency"] = latency_table(gen.rec)
         result["boot"] = boot
@@ -151,12 +58,16 @@ async def run_once(
             s.interval = plan.meter_interval
         if "steady" in plan.workloads:
             streams = beats + meters
-            result["steady"] = await _phase(
+            result["steady"] = await phase(
                 gen, meter, lambda: gen.run_streams(streams, plan.duration, lambda s: s.interval)
             )
             result["steady"]["time_scale"] = plan.time_scale
         if "ramp" in plan.workloads and meters:
             result["ramp"] = await _ramp(gen, meter, plan, beats, meters)
+        if "fanout" in plan.workloads and api_port is not None:
+            result["fanout"] = await run_fanout(gen, meter, plan, api_port, beats, meters)
+        if "soak" in plan.workloads:
+            result["soak"] = await _soak(gen, meter, plan, server_pid, beats + meters)
         result["server_rss_end_mib"] = round(sample(server_pid).rss_kib / 1024, 1)
     finally:
         await gen.close()
@@ -180,7 +91,7 @@ async def _ramp(
         def send(period: Callable[[Stream], float] = period) -> Any:
             return gen.run_streams(streams, plan.ramp_step, period)
 
-        step = await _phase(gen, meter, send, drain=5.0)
+        step = await phase(gen, meter, send, drain=5.0)
         p99 = step["latency"].get("MeterValues", {}).get("p99_ms", math.inf) / 1000
         step["meter_interval_s"] = round(interval, 4)
         steps.append(step)
@@ -200,3 +111,42 @@ async def _ramp(
         "peak_msgs_per_s": max(s["msgs_per_s"] for s in steps),
         "steps": steps,
     }
+
+
+async def _soak(
+    gen: LoadGen, meter: Meter, plan: Plan, server_pid: int, streams: list[Stream]
+) -> dict[str, Any]:
+    """Steady state for ``soak_duration`` seconds with the server's RSS sampled every
+    ``soak_sample`` seconds; growth from the first sample after ``soak_warmup`` to the end."""
+    loop = asyncio.get_running_loop()
+    samples: list[list[float]] = []  # [seconds into the soak, RSS MiB]
+    t0 = loop.time()
+
+    async def watch() -> None:
+        while True:
+            samples.append(
+                [round(loop.time() - t0, 1), round(sample(server_pid).rss_kib / 1024, 2)]
+            )
+            await asyncio.sleep(plan.soak_sample)
+
+    async def run() -> None:
+        nonlocal t0
+        t0 = loop.time()
+        watcher = asyncio.create_task(watch())
+        try:
+            await gen.run_streams(streams, plan.soak_duration, lambda s: s.interval)
+        finally:
+            watcher.cancel()
+
+    out = await phase(gen, meter, run)
+    end = round(sample(server_pid).rss_kib / 1024, 2)
+    samples.append([round(loop.time() - t0, 1), end])
+    warm = next((rss for t, rss in samples if t >= plan.soak_warmup), math.nan)
+    out.update(
+        duration_s=plan.soak_duration,
+        rss_after_warmup_mib=warm,
+        rss_end_mib=end,
+        rss_growth_pct=round(100 * (end - warm) / warm, 2) if warm == warm else math.nan,
+        rss_samples=samples,
+    )
+    return out

@@ -1,5 +1,6 @@
-"""What the bench runs against: its own MongoDB, a template database of registered stations, and
-the server under test as a separate process (laddnet ``serve --ocpp-only`` or the bare CSMS)."""
+"""What the bench runs against: its own MongoDB, a template database of registered stations and
+accounts, and the server under test as a separate process: one laddnet ``serve`` (API and OCPP in
+one process, no cluster relay) or the bare CSMS."""
 
 from __future__ import annotations
 
@@ -16,16 +17,26 @@ from typing import Any
 
 from pymongo import MongoClient
 
-from domain.charging.models import IdToken
+from domain.charging.commands import StationCommandService
+from domain.charging.service import ChargingService
 from domain.common.events import InProcessEventBus
-from domain.identity.models import Organisation
+from domain.identity.models import OperatorRole
+from domain.identity.service import IdentityService
+from domain.identity.tokens import TokenService
 from domain.network.service import ConnectorSpec, NetworkService
+from laddnet.container import SwitchableGateway
 from laddnet.database import bind
 from laddnet.embedded_mongo import EmbeddedMongo
 
 STATION_KEY = "bench-station-key-0123"  # 22 chars: a valid OCPP AuthorizationKey
 ID_TAG = "BENCHTAG"
 TEMPLATE_DB = "bench_template"
+ORG_NAME = "Bench Org"
+ADMIN_EMAIL = "admin@bench.laddnet.local"
+OPERATOR_EMAIL = "operator@bench.laddnet.local"  # the operator subscribers sign in as this
+DRIVER_EMAIL = "driver@bench.laddnet.local"  # holds ID_TAG: every bench session is this driver's
+ACCOUNT_PASSWORD = "bench-account-password"
+JWT_SECRET = "bench-jwt-secret-0123456789abcdef-0123456789"  # the server's and the template's
 
 
 def station_ids(n: int) -> list[str]:
@@ -43,26 +54,40 @@ def embedded_store(data_dir: Path) -> Iterator[str]:
 
 
 async def register_stations(uri: str, n: int, template: str = TEMPLATE_DB) -> float:
-    """Register ``n`` two-connector stations (and an accepted id tag) in the template database
-    through the network service; seconds it took."""
+    """Register ``n`` two-connector stations in the template database through the network
+    service, plus the accounts the fan-out signs in with: the organisation's admin, an operator
+    and a driver whose RFID token is ``ID_TAG``. Seconds it took."""
     started = time.monotonic()
     database = await bind(uri, template)
     try:
-        network = NetworkService(InProcessEventBus())
-        org = Organisation(name="Bench Org")
-        await org.insert()
+        events = InProcessEventBus()
+        network = NetworkService(events)
+        tokens = TokenService(JWT_SECRET, "laddnet-bench", "laddnet-bench", 60, 60)
+        identity = IdentityService(tokens)
+        charging = ChargingService(events, network, StationCommandService(SwitchableGateway()))
+        org, _ = await identity.create_organisation_with_admin(
+            ORG_NAME, ADMIN_EMAIL, ACCOUNT_PASSWORD
+        )
+        assert org.id is not None
+        await identity.create_operator(
+            org.id, OPERATOR_EMAIL, ACCOUNT_PASSWORD, OperatorRole.OPERATOR, name="Bench Operator"
+        )
+        driver, _ = await identity.sign_up_driver(
+            DRIVER_EMAIL, ACCOUNT_PASSWORD, "Bench Driver", client_key="bench"
+        )
+        assert driver.id is not None
+        await charging.link_id_token(driver.id, ID_TAG, org_id=org.id)
         site = await network.create_site(
-            org.id,  # type: ignore[arg-type]
+            org.id,
             name="Bench Site",
             address="Benchgatan 1, Stockholm",
             latitude=59.33,
             longitude=18.07,
             timezone="Europe/Stockholm",
         )
-        await IdToken(id_tag=ID_TAG, org_id=org.id).insert()
         for cp_id in station_ids(n):
             await network.register_station(
-                org.id,  # type: ignore[arg-type]
+                org.id,
                 site_id=site.id,  # type: ignore[arg-type]
                 charge_point_id=cp_id,
                 name=cp_id,
@@ -103,13 +128,16 @@ def free_port() -> int:
 
 
 class ServerProcess:
-    """The server under test in its own process; ``pid`` is the Python process itself."""
+    """The server under test in its own process; ``pid`` is the Python process itself. laddnet
+    runs the whole service (``laddnet serve``: OCPP on ``port``, the GraphQL API on ``api_port``)
+    in one process, which is the configuration the issue's targets are about."""
 
     def __init__(
         self,
         kind: str,
         *,
         port: int,
+        api_port: int | None = None,
         uri: str = "",
         database: str = "",
         data_dir: Path | None = None,
@@ -118,21 +146,28 @@ class ServerProcess:
     ) -> None:
         self.kind = kind
         self.port = port
+        self.api_port = api_port
         env = dict(os.environ)
         python = [sys.executable]
         if profile is not None:
             python += ["-m", "cProfile", "-o", str(profile)]
         if kind == "laddnet":
+            if api_port is None:
+                api_port = self.api_port = free_port()
             env.update(
                 LADDNET_MONGODB_URI=uri,
                 LADDNET_MONGODB_DATABASE=database,
                 LADDNET_OCPP_HOST="127.0.0.1",
                 LADDNET_OCPP_PORT=str(port),
+                LADDNET_API_HOST="127.0.0.1",
+                LADDNET_API_PORT=str(api_port),
                 LADDNET_DATA_DIR=str(data_dir or "."),
                 LADDNET_LOG_LEVEL="WARNING",
                 LADDNET_DEMO="false",
+                LADDNET_JWT_SECRET=JWT_SECRET,
+                LADDNET_ACCESS_TOKEN_TTL=str(7 * 86400),  # subscribers outlive a soak
             )
-            args = [*python, "-m", "laddnet.cli", "serve", "--ocpp-only"]
+            args = [*python, "-m", "laddnet.cli", "serve"]
         elif kind == "bare":
             args = [*python, "-m", "laddnet.bench.bare", str(port)]
         else:
@@ -142,14 +177,18 @@ class ServerProcess:
         self.pid = self.process.pid
 
     def wait_ready(self, timeout: float = 60.0) -> None:
+        """Until every port the server serves accepts connections."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        waiting = [p for p in (self.port, self.api_port) if p is not None]
+        while waiting and time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.kind} server exited with {self.process.returncode}")
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port)):
-                return
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", waiting[0])):
+                waiting.pop(0)
+                continue
             time.sleep(0.1)
-        raise RuntimeError(f"{self.kind} server did not listen on {self.port} in {timeout}s")
+        if waiting:
+            raise RuntimeError(f"{self.kind} server did not listen on {waiting} in {timeout}s")
 
     def stop(self, timeout: float = 30.0) -> None:
         if self.process.poll() is None:
