@@ -154,3 +154,63 @@ def meter_update(samples: Sequence[metering.Sample], flags: set[str]) -> MeterUp
         power_w=latest.power_w if latest is not None else None,
         flags=tuple(sorted(flags)),
     )
+
+
+def apply_meter_update(session: ChargingSession, update: MeterUpdate, now: datetime) -> None:
+    """What ``repository.apply_meter_update``'s pipeline does to the stored session, done to the
+    session in memory (the batched write and the published event agree): while the session runs
+    the highest register reading wins, the first one is the start if none was recorded, a reading
+    below the highest flags the session; the flags of the message are added in any state."""
+    running = session.status in state.RUNNING
+    session.updated_at = now
+    if running and update.max_wh is not None and update.min_wh is not None:
+        last = session.last_meter_wh
+        if update.backwards_within or (last is not None and update.min_wh < last):
+            add_flags(session, [FLAG_ENERGY_BACKWARDS])
+        if session.meter_start_wh is None:
+            session.meter_start_wh = update.first_wh
+        session.last_meter_wh = update.max_wh if last is None else max(last, update.max_wh)
+        start = session.meter_start_wh
+        session.energy_wh = max(0, session.last_meter_wh - start) if start is not None else 0
+    if running and update.power_w is not None:
+        session.last_power_w = update.power_w
+        top = session.max_power_w
+        session.max_power_w = update.power_w if top is None else max(top, update.power_w)
+    add_flags(session, update.flags)
+
+
+@dataclass(frozen=True)
+class TransactionEvent:
+    """What a 2.0.1 TransactionEvent says about its session, as plain values."""
+
+    event_type: str  # Started | Updated | Ended
+    at: datetime  # the time to use (the station's, unless it was not trusted)
+    reported_at: datetime | None  # the station's own time when it was not trusted
+    reason: str | None  # stoppedReason, else triggerReason
+    charging_state: str | None
+    seq_no: int | None
+    offline: bool
+
+
+def apply_transaction_event(
+    session: ChargingSession,
+    event: TransactionEvent,
+    flags: set[str],
+    new: Sequence[metering.Sample],
+    *,
+    latest: bool,
+) -> None:
+    """What one TransactionEvent does to its session: flags, sequence number, the new samples,
+    and the end or the charging state (``latest``: no newer event was applied before)."""
+    add_flags(session, flags)
+    seq_no(session, event.seq_no)
+    session.offline = session.offline or event.offline
+    if session.status not in state.RUNNING:
+        return
+    apply_samples(session, new)
+    if event.event_type == "Ended":
+        if event.reported_at is not None:
+            session.reported_ended_at = event.reported_at
+        end(session, at=event.at, reason=event.reason, meter_stop_wh=None)
+    elif latest:
+        move(session, state.from_charging_state(event.charging_state), event.at)

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 from beanie import PydanticObjectId
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from domain.charging.metering import TELEMETRY_MEASURANDS, Sample, TelemetryRow, telemetry_rows
@@ -44,6 +44,42 @@ def track_pending_writes(writer: PendingWrites) -> None:
 async def flush_pending() -> None:
     for writer in list(_pending_writers):
         await writer.flush()
+
+
+class PendingSessionWrites(Protocol):
+    def has_pending(
+        self,
+        session_id: PydanticObjectId | None = None,
+        station_id: PydanticObjectId | None = None,
+    ) -> bool: ...
+
+    async def flush(self) -> None: ...
+
+
+_session_writers: weakref.WeakSet[Any] = weakref.WeakSet()
+
+
+def track_session_writes(writer: PendingSessionWrites) -> None:
+    """Readers of sessions flush ``writer`` first when it holds an update of what they read, so a
+    read sees every answered MeterValues (read-your-writes within this process)."""
+    _session_writers.add(writer)
+
+
+async def flush_sessions(
+    session_id: PydanticObjectId | None = None, station_id: PydanticObjectId | None = None
+) -> None:
+    """Flush the session writers holding an update of that session (or of a session of that
+    station; neither given: of any session)."""
+    for writer in list(_session_writers):
+        if writer.has_pending(session_id, station_id):
+            await writer.flush()
+
+
+async def _flush_station_of(key: str, sep: str) -> None:
+    """``flush_sessions`` for the station a start key or connector lock names (its first part)."""
+    head = key.split(sep, 1)[0]
+    station_id = PydanticObjectId(head) if PydanticObjectId.is_valid(head) else None
+    await flush_sessions(station_id=station_id)
 
 
 # -- id tokens ----------------------------------------------------------------------------------
@@ -98,6 +134,38 @@ async def next_sequence(station_id: PydanticObjectId, name: str) -> int:
     return int(doc["value"])
 
 
+async def reserve_sequence(name: str, count: int) -> int:
+    """Reserve ``count`` values of the global sequence ``name``; returns the last one reserved
+    (the block is ``last - count + 1 .. last``)."""
+    coll = ChargingSession.get_pymongo_collection().database["sequences"]
+    doc = await coll.find_one_and_update(
+        {"_id": name},
+        {"$inc": {"value": count}},
+        upsert=True,
+        return_document=ReturnDocument.AFTER,
+    )
+    assert doc is not None  # upsert with ReturnDocument.AFTER
+    return int(doc["value"])
+
+
+async def raise_sequence_to(name: str, floor: int) -> None:
+    """Make the global sequence ``name`` at least ``floor``."""
+    coll = ChargingSession.get_pymongo_collection().database["sequences"]
+    await coll.update_one({"_id": name}, {"$max": {"value": floor}}, upsert=True)
+
+
+async def highest_station_sequence(name: str) -> int:
+    """The highest value any per-station sequence ``name`` reached (the ones before the global)."""
+    coll = ChargingSession.get_pymongo_collection().database["station_sequences"]
+    pipeline: list[dict[str, Any]] = [
+        {"$match": {"_id": {"$regex": f":{name}$"}}},
+        {"$group": {"_id": None, "top": {"$max": "$value"}}},
+    ]
+    async for doc in await coll.aggregate(pipeline):
+        return int(doc.get("top") or 0)
+    return 0
+
+
 # -- sessions -----------------------------------------------------------------------------------
 
 
@@ -108,12 +176,16 @@ async def insert_session(session: ChargingSession) -> str | None:
         await session.insert()
     except DuplicateKeyError as exc:
         session.id = None
-        pattern = (exc.details or {}).get("keyPattern", {})
-        for key in ("start_key", "connector_lock", "transaction_id"):
-            if key in pattern:
-                return key
-        raise
+        return _clashing_key(exc)
     return None
+
+
+def _clashing_key(exc: DuplicateKeyError) -> str:
+    pattern = (exc.details or {}).get("keyPattern", {})
+    for key in ("start_key", "connector_lock", "transaction_id"):
+        if key in pattern:
+            return key
+    raise exc
 
 
 async def save_session(session: ChargingSession) -> None:
@@ -159,37 +231,40 @@ def _meter_pipeline(update: MeterUpdate, now: datetime) -> list[dict[str, Any]]:
     return [{"$set": first}, {"$set": second}] if second else [{"$set": first}]
 
 
-async def apply_meter_update(
-    query: dict[str, Any], update: MeterUpdate, now: datetime
-) -> ChargingSession | None:
-    """Apply meter values to the session ``query`` finds (the newest if several), in one round
-    trip; the session after the update, None when there is none."""
-    doc = await ChargingSession.get_pymongo_collection().find_one_and_update(
-        query,
-        _meter_pipeline(update, now),
-        sort=[("_id", -1)],
-        return_document=ReturnDocument.AFTER,
-    )
-    return ChargingSession.model_validate(doc) if doc is not None else None
+def meter_update_op(query: dict[str, Any], update: MeterUpdate, now: datetime) -> UpdateOne:
+    """Meter values applied to the session ``query`` finds, as one atomic operation of a batch
+    (``bulk_meter_updates``); ``recording.apply_meter_update`` is the same in memory."""
+    return UpdateOne(query, _meter_pipeline(update, now))
+
+
+async def bulk_meter_updates(ops: Sequence[UpdateOne]) -> None:
+    """Apply the operations in their order (ordered: one session's updates keep their order, and
+    a failure stops at the failing one, so what follows it can be retried as it was)."""
+    if ops:
+        await ChargingSession.get_pymongo_collection().bulk_write(list(ops), ordered=True)
 
 
 async def get_session(session_id: PydanticObjectId) -> ChargingSession | None:
+    await flush_sessions(session_id)
     return await ChargingSession.get(session_id)
 
 
 async def session_by_start_key(key: str) -> ChargingSession | None:
+    await _flush_station_of(key, "|")
     return await ChargingSession.find_one({"start_key": key})
 
 
 async def session_by_transaction(
     station_id: PydanticObjectId, transaction_id: str
 ) -> ChargingSession | None:
+    await flush_sessions(station_id=station_id)
     return await ChargingSession.find_one(
         {"station_id": station_id, "transaction_id": transaction_id}
     )
 
 
 async def session_holding(lock: str) -> ChargingSession | None:
+    await _flush_station_of(lock, ":")
     return await ChargingSession.find_one({"connector_lock": lock})
 
 
@@ -209,12 +284,21 @@ async def find_pending(
     return await ChargingSession.find_one({**query, "connector_id": connector_id, "id_tag": id_tag})
 
 
-async def adopt_pending(session_id: PydanticObjectId, values: dict[str, Any]) -> bool:
-    """Turn a PENDING session into a started one, atomically (a concurrent adopt loses)."""
-    result = await ChargingSession.get_pymongo_collection().update_one(
-        {"_id": session_id, "status": SessionStatus.PENDING.value}, {"$set": values}
-    )
-    return bool(result.modified_count)
+async def adopt_pending(
+    session_id: PydanticObjectId, values: dict[str, Any]
+) -> ChargingSession | str | None:
+    """Turn a PENDING session into a started one, atomically; the session after the change, None
+    when it is no longer PENDING (a concurrent adopt won), or which unique key clashed (as
+    ``insert_session`` says it: e.g. the start key of a replayed start)."""
+    try:
+        doc = await ChargingSession.get_pymongo_collection().find_one_and_update(
+            {"_id": session_id, "status": SessionStatus.PENDING.value},
+            {"$set": values},
+            return_document=ReturnDocument.AFTER,
+        )
+    except DuplicateKeyError as exc:
+        return _clashing_key(exc)
+    return ChargingSession.model_validate(doc) if doc is not None else None
 
 
 async def fail_if_pending(session_id: PydanticObjectId, flag: str, at: datetime) -> None:
@@ -235,6 +319,7 @@ async def fail_if_pending(session_id: PydanticObjectId, flag: str, at: datetime)
 async def running_on_connector(
     station_id: PydanticObjectId, connector_id: int
 ) -> ChargingSession | None:
+    await flush_sessions(station_id=station_id)
     return await ChargingSession.find_one(
         {
             "station_id": station_id,
@@ -248,6 +333,7 @@ async def running_on_connector(
 async def sessions_for_driver(
     driver_id: PydanticObjectId, after: PydanticObjectId | None, limit: int
 ) -> list[ChargingSession]:
+    await flush_sessions()
     query: dict[str, Any] = {"driver_id": driver_id}
     if after is not None:
         query["_id"] = {"$lt": after}
@@ -255,6 +341,7 @@ async def sessions_for_driver(
 
 
 async def active_for_driver(driver_id: PydanticObjectId) -> ChargingSession | None:
+    await flush_sessions()
     return await ChargingSession.find_one(
         {"driver_id": driver_id, "status": {"$in": [s.value for s in ACTIVE]}},
         sort=[("_id", -1)],
@@ -269,6 +356,7 @@ async def sessions_for_org(
     after: PydanticObjectId | None,
     limit: int,
 ) -> tuple[list[ChargingSession], int]:
+    await flush_sessions()
     query: dict[str, Any] = {"org_id": org_id}
     if station_id is not None:
         query["station_id"] = station_id

@@ -2,14 +2,15 @@
 
 These methods never raise a ``DomainError`` for a business sanity check: a charge point drops a
 transaction message answered with a CALLERROR. They store what came in (flagged when it looks
-wrong) and await the writes before returning, so the answer goes out only once the data is durable.
-Only infrastructure failures propagate.
+wrong) and, for transaction messages (Start/StopTransaction, TransactionEvent), await the writes
+before returning, so the answer goes out only once the data is durable. MeterValues is answered
+before its writes: its samples and the session's running update are batched (``sample_writer``,
+``session_writer``, same loss window). Only infrastructure failures propagate.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -22,53 +23,47 @@ from domain.charging.models import (
     ChargingSession,
     IdTokenStatus,
     OrphanTransactionMessage,
-    StationReport,
 )
-from domain.charging.reports import report_events, temperature_readings
+from domain.charging.notices import Notices
+from domain.charging.results import (
+    StartResult,
+    StopResult,
+    TransactionEventResult,
+    lock_key,
+    station_oid,
+)
 from domain.charging.sample_writer import SampleWriter
-from domain.charging.state import RUNNING, SessionStatus, from_charging_state, from_connector_status
+from domain.charging.sequences import TransactionIds
+from domain.charging.session_writer import RunningSessions, SessionWriter
+from domain.charging.starts import Starts
+from domain.charging.state import SessionStatus, from_connector_status
 from domain.charging.telemetry_event import telemetry_event
 from domain.common.clock import utcnow
 from domain.common.events import EventBus
 from domain.network.models import Station
 from domain.network.service import NetworkService
 
+__all__ = [
+    "StartResult",
+    "StationReports",
+    "StopResult",
+    "TransactionEventResult",
+    "lock_key",
+    "station_oid",
+]
+
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class StartResult:
-    session: ChargingSession
-    id_tag_status: IdTokenStatus
-
-
-@dataclass(frozen=True)
-class StopResult:
-    session: ChargingSession | None  # None: an orphan (unknown transaction), recorded
-    id_tag_status: IdTokenStatus | None
-
-
-@dataclass(frozen=True)
-class TransactionEventResult:
-    session: ChargingSession
-    id_tag_status: IdTokenStatus | None
-
-
-def lock_key(station_id: object, connector_id: int) -> str:
-    return f"{station_id}:{connector_id}"
-
-
-def station_oid(station: Station) -> PydanticObjectId:
-    assert station.id is not None
-    return station.id
-
-
-class StationReports:
+class StationReports(Starts, Notices):
     """Mixed into ``ChargingService``."""
 
     events: EventBus
     network: NetworkService
     _sample_writer: SampleWriter | None = None
+    _session_writer: SessionWriter | None = None
+    _running: RunningSessions | None = None
+    _transaction_ids: TransactionIds | None = None
 
     @property
     def sample_writer(self) -> SampleWriter:
@@ -77,10 +72,39 @@ class StationReports:
             self._sample_writer = SampleWriter()
         return self._sample_writer
 
+    @property
+    def session_writer(self) -> SessionWriter:
+        """This service's batch writer of the sessions' MeterValues updates (made on first use)."""
+        if self._session_writer is None:
+            self._session_writer = SessionWriter()
+        return self._session_writer
+
+    @property
+    def running(self) -> RunningSessions:
+        """This process's copy of the running sessions MeterValues update."""
+        if self._running is None:
+            self._running = RunningSessions()
+        return self._running
+
+    @property
+    def transaction_ids(self) -> TransactionIds:
+        if self._transaction_ids is None:
+            self._transaction_ids = TransactionIds()
+        return self._transaction_ids
+
     async def close(self) -> None:
-        """Store the samples still buffered (on shutdown)."""
-        if self._sample_writer is not None:
-            await self._sample_writer.close()
+        """Store the samples and session updates still buffered (on shutdown); raises the first
+        failure after trying both."""
+        failure: BaseException | None = None
+        for writer in (self._session_writer, self._sample_writer):
+            if writer is None:
+                continue
+            try:
+                await writer.close()
+            except Exception as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
 
     async def authorize(self, id_tag: str) -> IdTokenStatus:
         token = await repo.get_id_token(id_tag)
@@ -116,45 +140,6 @@ class StationReports:
         if session is not None and recording.move(session, target, when):
             await self._save(session, now)
 
-    async def start_transaction(
-        self,
-        station: Station,
-        *,
-        connector_id: int,
-        id_tag: str,
-        meter_start_wh: int,
-        timestamp: datetime | None,
-        reservation_id: int | None = None,
-    ) -> StartResult:
-        """OCPP 1.6 StartTransaction. A replay (same station, connector, idTag, timestamp and
-        meterStart) returns the session already stored, with the same transaction id."""
-        now = utcnow()
-        reported = timestamp.isoformat() if timestamp else "?"
-        key = f"{station.id}|{connector_id}|{id_tag}|{reported}|{meter_start_wh}"
-        status = await self.authorize(id_tag)
-        existing = await repo.session_by_start_key(key)
-        if existing is not None:
-            log.info("replayed StartTransaction for transaction %s", existing.transaction_id)
-            return StartResult(existing, status)
-        at, flag = timestamps.check(timestamp, now)
-        flags = {flag} if flag else set()
-        if status is not IdTokenStatus.ACCEPTED:
-            flags.add("id_tag_not_accepted")
-        tx = str(await repo.next_sequence(station_oid(station), "transaction"))
-        values: dict[str, Any] = {
-            "transaction_id": tx,
-            "start_key": key,
-            "started_at": at,
-            "reported_started_at": timestamp if flag else None,
-            "meter_start_wh": meter_start_wh,
-            "last_meter_wh": meter_start_wh,
-            "ocpp_version": "1.6",
-        }
-        session = await self._open(
-            station, connector_id, id_tag, None, values, flags, now, replay_key="start_key"
-        )
-        return StartResult(session, status)
-
     async def meter_values(
         self,
         station: Station,
@@ -163,38 +148,51 @@ class StationReports:
         transaction_id: str | None,
         readings: list[MeterReading],
     ) -> None:
-        """MeterValues: answered before its samples are stored (not a transaction message in
-        1.6); the samples go to the batch writer, the session gets one atomic update."""
+        """MeterValues: answered before anything is written (not a transaction message in 1.6).
+        The samples go to the sample writer; the session's update (energy, power, flags) is
+        applied to this process's copy of the session, published, and queued for the session
+        writer. Only a session not known here yet is read (once)."""
         now = utcnow()
-        sid = station_oid(station)
-        session: ChargingSession | None = None
+        session = await self._metered_session(station, connector_id, transaction_id)
         tx = transaction_id
-        if tx is None:
-            session = await repo.running_on_connector(sid, connector_id)
-            tx = session.transaction_id if session is not None else None
+        if tx is None and session is not None:
+            tx = session.transaction_id
         norm = metering.normalise(readings, now)
         new = self._buffer_samples(station, connector_id, tx, norm.samples)
         self._publish_telemetry(station, connector_id, new, now)
-        if not new and not norm.flags:
-            if (
-                transaction_id is not None
-                and await repo.session_by_transaction(sid, transaction_id) is None
-            ):
+        if session is None:
+            if transaction_id is not None:
                 await self._orphan(station, transaction_id, "MeterValues", {}, now)
             return
-        if transaction_id is None and session is None:
+        if not new and not norm.flags:
             return
-        query: dict[str, Any] = (
-            {"_id": session.id}
-            if session is not None
-            else {"station_id": sid, "transaction_id": transaction_id}
-        )
+        assert session.id is not None
         update = recording.meter_update(new, norm.flags)
-        updated = await repo.apply_meter_update(query, update, now)
-        if updated is not None:
-            self.events.publish(recording.session_event(updated, now))
-        elif transaction_id is not None:
-            await self._orphan(station, transaction_id, "MeterValues", {}, now)
+        recording.apply_meter_update(session, update, now)
+        query: dict[str, Any] = (
+            {"station_id": session.station_id, "transaction_id": transaction_id}
+            if transaction_id is not None
+            else {"_id": session.id}
+        )
+        self.session_writer.add(session.id, session.station_id, update, now, query=query)
+        self.events.publish(recording.session_event(session, now))
+
+    async def _metered_session(
+        self, station: Station, connector_id: int, transaction_id: str | None
+    ) -> ChargingSession | None:
+        """The session a MeterValues is about: this process's copy, else read (and kept)."""
+        sid = station_oid(station)
+        if transaction_id is not None:
+            session = self.running.by_transaction(sid, transaction_id)
+            if session is None:
+                session = await repo.session_by_transaction(sid, transaction_id)
+        else:
+            session = self.running.on_connector(sid, connector_id)
+            if session is None:
+                session = await repo.running_on_connector(sid, connector_id)
+        if session is not None:
+            self.running.put(session)
+        return session
 
     async def stop_transaction(
         self,
@@ -213,6 +211,7 @@ class StationReports:
         await self.sample_writer.flush()  # the final bill sees every answered MeterValues
         status = await self.authorize(id_tag) if id_tag else None
         norm = metering.normalise(transaction_data or [], now)
+        # the read flushes this station's queued session updates first
         session = await repo.session_by_transaction(station_oid(station), transaction_id)
         if session is None:
             log.warning(
@@ -231,6 +230,7 @@ class StationReports:
             return StopResult(None, status)
         new = await self._store_samples(station, session.connector_id, transaction_id, norm.samples)
         if session.status is SessionStatus.ENDED:
+            self.running.drop(session)
             return StopResult(session, status)  # a retry: the stop is recorded already
         at, flag = timestamps.check(timestamp, now)
         recording.add_flags(session, norm.flags | ({flag} if flag else set()))
@@ -259,15 +259,30 @@ class StationReports:
         meter_values: list[MeterReading] | None = None,
     ) -> TransactionEventResult:
         """OCPP 2.0.1 TransactionEvent (Started/Updated/Ended), the same model as 1.6. The EVSE id
-        is the connector id of our station model. Out-of-order and replayed events are safe."""
+        is the connector id of our station model. Out-of-order and replayed events are safe.
+        A Started event for a new transaction is one insert of the session (with what the event
+        says applied) and one of its samples."""
         now = utcnow()
         if event_type == "Ended":
             await self.sample_writer.flush()  # the final bill sees every answered sample
-        status = await self.authorize(id_tag) if id_tag else None
+        token = await repo.get_id_token(id_tag) if id_tag else None
+        status = (token.status if token else IdTokenStatus.INVALID) if id_tag else None
         at, flag = timestamps.check(timestamp, now)
         flags = {flag} if flag else set()
         norm = metering.normalise(meter_values or [], now)
-        session = await repo.session_by_transaction(station_oid(station), transaction_id)
+        event = recording.TransactionEvent(
+            event_type=event_type,
+            at=at,
+            reported_at=timestamp if flag else None,
+            reason=stopped_reason or trigger_reason,
+            charging_state=charging_state,
+            seq_no=seq_no,
+            offline=offline,
+        )
+        sid = station_oid(station)
+        session = None
+        if event_type != "Started":
+            session = await repo.session_by_transaction(sid, transaction_id)
         if session is None:
             if event_type != "Started":
                 flags.add("started_implicitly")
@@ -279,154 +294,56 @@ class StationReports:
                 "ocpp_version": "2.0.1",
                 "remote_start_id": remote_start_id,
             }
-            session = await self._open(
+            connector_id = evse_id or 0
+            keyed = self._unsent(sid, connector_id, transaction_id, norm.samples)
+            fresh = [s for _, s in keyed]
+
+            def prepare(new: ChargingSession) -> None:
+                recording.apply_transaction_event(new, event, norm.flags, fresh, latest=True)
+
+            session, created = await self._open(
                 station,
-                evse_id or 0,
+                connector_id,
                 id_tag,
                 remote_start_id,
                 values,
                 flags,
                 now,
                 replay_key="transaction_id",
+                token=token,
+                prepare=prepare,
             )
+            if created:  # a new transaction: none of its samples can be stored yet
+                await repo.insert_samples(station.org_id, sid, connector_id, transaction_id, keyed)
+                self.sample_writer.remember_keys([k for k, _ in keyed])
+                self._publish_telemetry(station, connector_id, fresh, now)
+                return TransactionEventResult(session, status)
         new = await self._store_samples(station, session.connector_id, transaction_id, norm.samples)
-        recording.add_flags(session, flags | norm.flags)
         # an older event (lower seqNo) arriving late must not overwrite a newer charging state
         latest = seq_no is None or session.last_seq_no is None or seq_no >= session.last_seq_no
-        recording.seq_no(session, seq_no)
-        session.offline = session.offline or offline
         if id_tag and session.id_tag is None:
             session.id_tag = id_tag
-            token = await repo.get_id_token(id_tag)
             session.driver_id = token.driver_id if token else None
-        if session.status in RUNNING:
-            recording.apply_samples(session, new)
-            if event_type == "Ended":
-                if flag:
-                    session.reported_ended_at = timestamp
-                recording.end(
-                    session, at=at, reason=stopped_reason or trigger_reason, meter_stop_wh=None
-                )
-            elif latest:
-                recording.move(session, from_charging_state(charging_state), at)
+        recording.apply_transaction_event(session, event, flags | norm.flags, new, latest=latest)
         self._publish_telemetry(station, session.connector_id, new, now)
         await self._save(session, now)
         return TransactionEventResult(session, status)
 
-    async def record_report(
-        self,
-        station: Station,
-        kind: str,
-        *,
-        status: str | None = None,
-        request_id: int | None = None,
-        data: dict[str, Any] | None = None,
-    ) -> None:
-        """Diagnostics/log/firmware status, security events, device-model reports: kept as sent."""
-        report = StationReport(
-            org_id=station.org_id,
-            station_id=station_oid(station),
-            charge_point_id=station.charge_point_id,
-            kind=kind,
-            status=status,
-            request_id=request_id,
-            data=data or {},
-        )
-        await repo.insert_report(report)
-        for event in report_events(report, site_id=str(station.site_id)):
-            self.events.publish(event)
-        if kind == "NotifyEvent":
-            now = utcnow()
-            found = temperature_readings((data or {}).get("event_data"))
-            for connector_id, readings in found.items():
-                norm = metering.normalise(readings, now)
-                new = await self._store_samples(station, connector_id, None, norm.samples)
-                self._publish_telemetry(station, connector_id, new, now)
-
-    async def data_transfer(
-        self, station: Station, *, vendor_id: str, message_id: str | None, data: str | None
-    ) -> str:
-        """No vendor extension is handled yet: recorded, answered UnknownVendorId."""
-        await self.record_report(
-            station,
-            "DataTransfer",
-            data={"vendor_id": vendor_id, "message_id": message_id, "data": data},
-        )
-        return "UnknownVendorId"
-
     # -- internals ------------------------------------------------------------------------------
 
-    async def _open(
+    def _unsent(
         self,
-        station: Station,
+        station_id: PydanticObjectId,
         connector_id: int,
-        id_tag: str | None,
-        remote_start_id: int | None,
-        values: dict[str, Any],
-        flags: set[str],
-        now: datetime,
-        *,
-        replay_key: str,
-    ) -> ChargingSession:
-        """A started transaction: adopt the remote start waiting for it, or create the session.
-        A stale session still holding the connector (its stop was lost) is ended first."""
-        values = {**values, "status": SessionStatus.STARTED, "updated_at": now}
-        pending = await repo.find_pending(
-            station_oid(station), connector_id, id_tag, remote_start_id
-        )
-        if pending is not None and pending.id is not None:
-            adopt = {k: (v.value if isinstance(v, SessionStatus) else v) for k, v in values.items()}
-            adopt["flags"] = sorted(set(pending.flags) | flags)
-            if await repo.adopt_pending(pending.id, adopt):
-                adopted = await repo.get_session(pending.id)
-                if adopted is not None:
-                    self.events.publish(recording.session_event(adopted, now))
-                    return adopted
-        token = await repo.get_id_token(id_tag) if id_tag else None
-        session = ChargingSession(
-            org_id=station.org_id,
-            site_id=station.site_id,
-            station_id=station_oid(station),
-            charge_point_id=station.charge_point_id,
-            connector_id=connector_id,
-            id_tag=id_tag,
-            driver_id=token.driver_id if token else None,
-            connector_lock=lock_key(station.id, connector_id) if connector_id > 0 else None,
-            flags=sorted(flags),
-            created_at=now,
-            **values,
-        )
-        for _attempt in range(3):
-            clash = await repo.insert_session(session)
-            if clash is None:
-                self.events.publish(recording.session_event(session, now))
-                return session
-            if clash == replay_key:
-                existing = await self._by_replay_key(station, replay_key, values)
-                if existing is not None:
-                    return existing
-            elif clash == "connector_lock" and session.connector_lock is not None:
-                holder = await repo.session_holding(session.connector_lock)
-                if holder is not None:
-                    log.warning("session %s superseded on its connector", holder.id)
-                    recording.supersede(holder, now)
-                    await self._save(holder, now)
-        session.connector_lock = None  # never refuse a transaction for a bookkeeping clash
-        recording.add_flags(session, ["connector_conflict"])
-        if await repo.insert_session(session) is not None:
-            existing = await self._by_replay_key(station, replay_key, values)
-            if existing is not None:
-                return existing
-            raise RuntimeError("could not store the transaction")
-        self.events.publish(recording.session_event(session, now))
-        return session
-
-    async def _by_replay_key(
-        self, station: Station, replay_key: str, values: dict[str, Any]
-    ) -> ChargingSession | None:
-        if replay_key == "start_key":
-            return await repo.session_by_start_key(values["start_key"])
-        return await repo.session_by_transaction(station_oid(station), values["transaction_id"])
+        transaction_id: str | None,
+        samples: list[metering.Sample],
+    ) -> list[tuple[str, metering.Sample]]:
+        """The samples (keyed) neither repeated in the message nor buffered or stored lately."""
+        if not samples:
+            return []
+        keyed = _keyed(station_id, connector_id, transaction_id, samples)
+        recent = self.sample_writer.seen([k for k, _ in keyed])
+        return [(k, s) for k, s in dict(keyed).items() if k not in recent]
 
     async def _store_samples(
         self,
@@ -436,12 +353,8 @@ class StationReports:
         samples: list[metering.Sample],
     ) -> list[metering.Sample]:
         """Store the samples not stored yet; return those (the new ones)."""
-        if not samples:
-            return []
         sid = station_oid(station)
-        keyed = _keyed(sid, connector_id, transaction_id, samples)
-        recent = self.sample_writer.seen([k for k, _ in keyed])
-        unique = [(k, s) for k, s in dict(keyed).items() if k not in recent]
+        unique = self._unsent(sid, connector_id, transaction_id, samples)
         if not unique:
             return []
         start = min(s.at for _, s in unique)
@@ -488,8 +401,13 @@ class StationReports:
         )
 
     async def _save(self, session: ChargingSession, now: datetime) -> None:
+        """Replace the stored session with ``session`` (after this process's queued updates of
+        it, which ``session`` already holds or was read after), keep the copy, publish."""
+        if session.id is not None and self.session_writer.has_pending(session.id):
+            await self.session_writer.flush()
         session.updated_at = now
         await repo.save_session(session)
+        self.running.put(session)
         self.events.publish(recording.session_event(session, now))
 
     def _publish_telemetry(

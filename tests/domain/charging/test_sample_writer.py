@@ -10,7 +10,7 @@ import pytest
 from domain.charging import repository as repo
 from domain.charging.commands import CommandResult, StationCommand, StationCommandService
 from domain.charging.metering import MeterReading, RawSample
-from domain.charging.models import ChargingSession, MeterSample
+from domain.charging.models import MeterSample
 from domain.charging.recording import FLAG_ENERGY_BACKWARDS
 from domain.charging.service import ChargingService
 from domain.charging.state import SessionStatus
@@ -162,7 +162,7 @@ async def test_a_lower_register_flags_the_session_and_keeps_the_highest(
             reading(T0 + timedelta(minutes=2), 1900),
         ],
     )
-    session = await ChargingSession.find_one({"station_id": station.id, "transaction_id": tx})
+    session = await repo.session_by_transaction(station.id, tx)  # type: ignore[arg-type]
     assert session is not None
     assert FLAG_ENERGY_BACKWARDS in session.flags
     assert (session.last_meter_wh, session.energy_wh) == (2000, 1000)
