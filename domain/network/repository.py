@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 from typing import Any
 
 from beanie import PydanticObjectId
-from pymongo import ReturnDocument
+from bson import ObjectId
+from pymongo import InsertOne, UpdateOne
 from pymongo.asynchronous.client_session import AsyncClientSession
 from pymongo.errors import DuplicateKeyError
 
 from domain.common.clock import as_utc
 from domain.common.errors import AlreadyExists
 from domain.network.errors import StationAlreadyRegistered
-from domain.network.models import ConnectivityInterval, Connector, Site, Station, StatusInterval
+from domain.network.models import (
+    ConnectivityInterval,
+    ConnectorStatus,
+    Site,
+    Station,
+    StatusInterval,
+)
+from domain.network.station_writes import (
+    ConnectivityPlan,
+    OpenStatus,
+    OpenStatuses,
+    WritePlan,
+    plan_connectivity,
+)
 
 
 async def insert_site(site: Site) -> Site:
@@ -130,86 +144,88 @@ async def stations_near(
     return out
 
 
-async def save_boot(station_id: PydanticObjectId, fields: dict[str, Any]) -> None:
-    await Station.get_pymongo_collection().update_one({"_id": station_id}, {"$set": fields})
-
-
-async def set_connectivity(
-    station: Station,
-    *,
-    online: bool,
-    at: datetime,
-    node_id: str | None,
-    only_if_node: str | None = None,
-) -> bool:
-    """Set online/offline, then bring the station's connectivity intervals in line with it.
-
-    With ``only_if_node``, nothing happens unless that node still holds the connection (a reconnect
-    that took over is left alone). Going online while already online (a replaced connection) keeps
-    the open online interval: no false offline gap. True when the station's state was written."""
-    query: dict[str, Any] = {"_id": station.id}
-    if only_if_node is not None:
-        query["node_id"] = only_if_node
-    fields: dict[str, Any] = {"online": online, "last_seen_at": at, "node_id": node_id}
-    if online:
-        fields["connected_at"] = at
-    return await _write_connectivity(station, query, fields, at)
-
-
-async def _write_connectivity(
-    station: Station, query: dict[str, Any], fields: dict[str, Any], at: datetime
-) -> bool:
-    """The station's flag is written first, on its own (visible at once, as before intervals
-    existed); then a transaction makes the open interval agree with the flag as it stands then."""
-    fields = {**fields, "connectivity_since": at}
-    result = await Station.get_pymongo_collection().update_one(query, {"$set": fields})
-    if not result.matched_count:
-        return False
-    await _reconcile_interval(station)
-    return True
-
-
-async def _reconcile_interval(station: Station) -> None:
-    """In a transaction: read the station's flag (by writing to it, so that a flag written by a
-    racing connect or disconnect after this transaction began is a write conflict, retried with
-    the newer state) and switch the open interval to it from ``connectivity_since``. Whichever
-    order racing calls land in, the last interval ends up matching the flag."""
-    stations = Station.get_pymongo_collection()
-    intervals = ConnectivityInterval.get_pymongo_collection()
-
-    async def reconcile(session: AsyncClientSession) -> None:
-        doc = await stations.find_one_and_update(
-            {"_id": station.id},
-            {"$inc": {"connectivity_version": 1}},
-            projection={"online": 1, "connectivity_since": 1},
-            return_document=ReturnDocument.AFTER,
-            session=session,
-        )
-        if doc is None or doc.get("connectivity_since") is None:
-            return
-        online = bool(doc.get("online"))
-        at = as_utc(doc["connectivity_since"])
-        current = await intervals.find_one({"station_id": station.id, "end": None}, session=session)
-        if current is not None:
-            if bool(current["online"]) == online:
-                return
-            at = max(at, as_utc(current["start"]))  # history is not rewritten
-            await intervals.update_one(
-                {"_id": current["_id"], "end": None}, {"$set": {"end": at}}, session=session
+async def open_status_intervals(
+    station_ids: Collection[ObjectId],
+) -> dict[ObjectId, OpenStatuses]:
+    """The open status interval of each connector of the stations (a station with none has an
+    empty entry). Should a connector have several open, the latest counts."""
+    found: dict[ObjectId, OpenStatuses] = {sid: {} for sid in station_ids}
+    cursor = StatusInterval.get_pymongo_collection().find(
+        {"station_id": {"$in": list(station_ids)}, "end": None},
+        {"station_id": 1, "connector_id": 1, "status": 1, "error_code": 1, "start": 1},
+    )
+    async for doc in cursor:
+        start = as_utc(doc["start"])
+        statuses = found.setdefault(doc["station_id"], {})
+        known = statuses.get(doc["connector_id"])
+        if known is None or known.start <= start:
+            statuses[doc["connector_id"]] = OpenStatus(
+                doc["_id"], ConnectorStatus(doc["status"]), doc.get("error_code"), start
             )
-        await intervals.insert_one(
-            ConnectivityInterval(
-                org_id=station.org_id,
-                site_id=station.site_id,
-                station_id=station.id,
-                online=online,
-                start=at,
-            ).model_dump(mode="python", exclude={"id", "revision_id"}),
-            session=session,
-        )
+    return found
+
+
+async def write_station_batch(plan: WritePlan) -> None:
+    """Execute one flush of station writes: one ordered bulk write per collection. Anything
+    beyond plain station updates (connectivity, status intervals) runs in one transaction, so a
+    flush is stored whole or not at all; the connectivity items are decided inside it from the
+    stations' flags and open intervals as they stand (``plan_connectivity``): a flag written by
+    another node after the transaction began is a write conflict, and the transaction is retried
+    with the newer state. Fills in the connectivity items' results."""
+    stations = Station.get_pymongo_collection()
+    if not plan.touches_intervals:
+        if plan.station_ops:
+            await stations.bulk_write(plan.station_ops, ordered=True)
+        return
+    status = StatusInterval.get_pymongo_collection()
+    connectivity = ConnectivityInterval.get_pymongo_collection()
+
+    async def attempt(session: AsyncClientSession) -> ConnectivityPlan | None:
+        decided = None
+        if plan.connectivity:
+            decided = await _plan_connectivity(plan, session)
+            if decided.station_ops:
+                await stations.bulk_write(decided.station_ops, ordered=True, session=session)
+            interval_ops: list[InsertOne[dict[str, Any]] | UpdateOne] = [
+                InsertOne(doc) for doc in decided.interval_inserts
+            ]
+            interval_ops += decided.interval_closes
+            if interval_ops:
+                await connectivity.bulk_write(interval_ops, ordered=True, session=session)
+        status_ops: list[InsertOne[dict[str, Any]] | UpdateOne] = [
+            InsertOne(doc) for doc in plan.status_inserts
+        ]
+        status_ops += plan.status_closes
+        if status_ops:
+            await status.bulk_write(status_ops, ordered=True, session=session)
+        if plan.station_ops:
+            await stations.bulk_write(plan.station_ops, ordered=True, session=session)
+        return decided
 
     async with stations.database.client.start_session() as session:
-        await session.with_transaction(reconcile)
+        decided = await session.with_transaction(attempt)
+    if decided is not None:
+        for index, written in decided.results.items():
+            plan.results[index] = written
+
+
+async def _plan_connectivity(plan: WritePlan, session: AsyncClientSession) -> ConnectivityPlan:
+    ids = list({item.station_id for _, item in plan.connectivity})
+    stations = {
+        doc["_id"]: doc
+        async for doc in Station.get_pymongo_collection().find(
+            {"_id": {"$in": ids}},
+            {"online": 1, "node_id": 1, "connectivity_since": 1},
+            session=session,
+        )
+    }
+    open_intervals = {
+        doc["station_id"]: doc
+        async for doc in ConnectivityInterval.get_pymongo_collection().find(
+            {"station_id": {"$in": ids}, "end": None}, session=session
+        )
+    }
+    return plan_connectivity(plan.connectivity, stations, open_intervals)
 
 
 async def stations_left_online(node_id_prefix: str | None) -> list[Station]:
@@ -218,17 +234,6 @@ async def stations_left_online(node_id_prefix: str | None) -> list[Station]:
     if node_id_prefix is not None:
         query["node_id"] = {"$regex": "^" + re.escape(node_id_prefix)}
     return await Station.find(query).to_list()
-
-
-async def close_out_connectivity(station: Station, *, node_id: str | None, at: datetime) -> bool:
-    """Mark a station left online by a node that is gone offline from ``at`` (its last sign of
-    life), unless it has been taken over since (its ``node_id`` changed). True when closed out."""
-    return await _write_connectivity(
-        station,
-        {"_id": station.id, "online": True, "node_id": node_id},
-        {"online": False, "node_id": None},
-        at,
-    )
 
 
 async def connectivity_history(
@@ -248,39 +253,10 @@ async def connectivity_history(
     )
 
 
-async def touch(station_id: PydanticObjectId, at: datetime) -> None:
-    await Station.get_pymongo_collection().update_one(
-        {"_id": station_id}, {"$max": {"last_seen_at": at}}
-    )
-
-
-async def set_connectors(station_id: PydanticObjectId, connectors: list[Connector]) -> None:
-    await Station.get_pymongo_collection().update_one(
-        {"_id": station_id},
-        {"$set": {"connectors": [c.model_dump(mode="python") for c in connectors]}},
-    )
-
-
 async def set_tariff(station_id: PydanticObjectId, tariff_id: PydanticObjectId | None) -> None:
     await Station.get_pymongo_collection().update_one(
         {"_id": station_id}, {"$set": {"tariff_id": tariff_id}}
     )
-
-
-async def open_interval(station_id: PydanticObjectId, connector_id: int) -> StatusInterval | None:
-    return await StatusInterval.find_one(
-        {"station_id": station_id, "connector_id": connector_id, "end": None}
-    )
-
-
-async def close_interval(interval: StatusInterval, end: datetime) -> None:
-    await StatusInterval.get_pymongo_collection().update_one(
-        {"_id": interval.id, "end": None}, {"$set": {"end": end}}
-    )
-
-
-async def insert_interval(interval: StatusInterval) -> None:
-    await interval.insert()
 
 
 async def status_history(

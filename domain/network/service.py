@@ -5,8 +5,10 @@ Services load, apply a rule, save, then publish an event.
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from beanie import PydanticObjectId
@@ -39,9 +41,23 @@ from domain.network.models import (
     Station,
     StatusInterval,
 )
+from domain.network.station_state import StationWriter
 
 STATION_KEY_MIN = 16  # OCPP security profile 1: AuthorizationKey is 16..40 characters
 STATION_KEY_MAX = 40
+
+
+def _flag(*, online: bool, at: datetime, node_id: str | None) -> dict[str, Any]:
+    """The station's connectivity fields for a connect or disconnect at ``at``."""
+    fields: dict[str, Any] = {
+        "online": online,
+        "last_seen_at": at,
+        "node_id": node_id,
+        "connectivity_since": at,
+    }
+    if online:
+        fields["connected_at"] = at
+    return fields
 
 
 def parse_id(value: str, *, field: str = "id", what: str = "object") -> PydanticObjectId:
@@ -67,9 +83,17 @@ class StationFilter:
 
 
 class NetworkService:
-    def __init__(self, events: EventBus) -> None:
+    def __init__(self, events: EventBus, *, max_write_batch: int = 1000) -> None:
+        """``max_write_batch``: at most this many station writes share one flush (station_state)."""
         self.events = events
         self._keys = StationKeyVerifier()
+        self.writes = StationWriter(max_batch=max_write_batch)
+
+    async def drain(self) -> None:
+        """Wait until every station write submitted so far is stored. Nothing needs starting or
+        stopping (a flush runs only while writes wait); on shutdown every caller has awaited its
+        own write already, so this is only for a caller that wants to be sure."""
+        await self.writes.drain()
 
     # -- sites --------------------------------------------------------------------------------
 
@@ -259,8 +283,8 @@ class NetworkService:
         at: datetime | None = None,
     ) -> RegistrationStatus:
         now = as_utc(at) if at else utcnow()
-        await repo.save_boot(
-            station.id,  # type: ignore[arg-type]
+        await self.writes.booted(
+            station,
             {
                 "ocpp_version": ocpp_version,
                 "vendor": vendor,
@@ -279,7 +303,9 @@ class NetworkService:
         """Mark online, held by ``node_id``; opens an online interval unless one is open already
         (a reconnect replacing a live connection leaves no offline gap)."""
         now = as_utc(at) if at else utcnow()
-        await repo.set_connectivity(station, online=True, at=now, node_id=node_id)
+        self.writes.forget(station.id)  # type: ignore[arg-type]  # another node may have held it
+        fields = _flag(online=True, at=now, node_id=node_id)
+        await self.writes.connectivity(station, fields=fields, guard={})
         self._publish_connectivity(station, online=True, at=now)
 
     async def station_disconnected(
@@ -287,10 +313,13 @@ class NetworkService:
     ) -> None:
         """Mark offline, unless another connection (a reconnect) has taken over meanwhile."""
         now = as_utc(at) if at else utcnow()
-        changed = await repo.set_connectivity(
-            station, online=False, at=now, node_id=None, only_if_node=node_id
+        changed = await self.writes.connectivity(
+            station,
+            fields=_flag(online=False, at=now, node_id=None),
+            guard={"node_id": node_id},
         )
         if changed:
+            self.writes.forget(station.id)  # type: ignore[arg-type]
             self._publish_connectivity(station, online=False, at=now)
 
     async def reset_connectivity(
@@ -303,14 +332,22 @@ class NetworkService:
         starts with it; None closes out every station (right for a single OCPP node). A station
         another node took over meanwhile is left alone. Returns how many were closed out."""
         now = as_utc(at) if at else utcnow()
-        closed = 0
-        for station in await repo.stations_left_online(node_id_prefix):
+
+        async def close_out(station: Station) -> bool:
             seen = as_utc(station.last_seen_at) if station.last_seen_at else now
             since = min(seen, now)
-            if await repo.close_out_connectivity(station, node_id=station.node_id, at=since):
-                closed += 1
+            closed = await self.writes.connectivity(
+                station,
+                fields={"online": False, "node_id": None, "connectivity_since": since},
+                guard={"online": True, "node_id": station.node_id},
+            )
+            if closed:
+                self.writes.forget(station.id)  # type: ignore[arg-type]
                 self._publish_connectivity(station, online=False, at=since)
-        return closed
+            return closed
+
+        left = await repo.stations_left_online(node_id_prefix)
+        return sum(await asyncio.gather(*(close_out(s) for s in left)))
 
     def _publish_connectivity(self, station: Station, *, online: bool, at: datetime) -> None:
         self.events.publish(
@@ -332,7 +369,9 @@ class NetworkService:
         return await repo.connectivity_history(station.id, as_utc(start), as_utc(end))  # type: ignore[arg-type]
 
     async def station_seen(self, station: Station, at: datetime | None = None) -> None:
-        await repo.touch(station.id, at or utcnow())  # type: ignore[arg-type]
+        """Record a sign of life (``last_seen_at`` only grows), group-committed: durable when
+        this returns."""
+        await self.writes.seen(station, as_utc(at) if at else utcnow())
 
     async def connector_status(
         self,
@@ -345,53 +384,31 @@ class NetworkService:
         vendor_error_code: str | None = None,
         info: str | None = None,
     ) -> None:
-        """Record a reported status: close the connector's open interval, open the next one."""
+        """Record a reported status: close the connector's open interval, open the next one
+        (group-committed, durable when this returns; a repeat writes nothing)."""
         try:
             new_status = ConnectorStatus(status)
         except ValueError:
             raise InvalidInput(f"unknown connector status {status!r}", field="status") from None
         if error_code in ("NoError", ""):
             error_code = None
-        at = as_utc(at)
-        sid: PydanticObjectId = station.id  # type: ignore[assignment]
-        current = await repo.open_interval(sid, connector_id)
-        if current is not None:
-            if current.status == new_status and current.error_code == error_code:
-                return  # a repeat of what we know: no new interval, no event
-            start = as_utc(current.start)
-            at = max(at, start)  # a report older than the open interval cannot rewrite history
-            await repo.close_interval(current, at)
-        await repo.insert_interval(
-            StatusInterval(
-                org_id=station.org_id,
-                site_id=station.site_id,
-                station_id=sid,
-                connector_id=connector_id,
-                status=new_status,
-                error_code=error_code,
-                vendor_error_code=vendor_error_code,
-                info=info,
-                start=at,
-            )
+        started = await self.writes.status(
+            station,
+            connector_id=connector_id,
+            status=new_status,
+            error_code=error_code,
+            vendor_error_code=vendor_error_code,
+            info=info,
+            at=as_utc(at),
         )
-        if connector_id > 0:
-            fresh = await repo.get_station(sid)
-            connectors = list((fresh or station).connectors)
-            conn = next((c for c in connectors if c.connector_id == connector_id), None)
-            if conn is None:
-                conn = Connector(connector_id=connector_id)
-                connectors.append(conn)
-                connectors.sort(key=lambda c: c.connector_id)
-            conn.status = new_status
-            conn.error_code = error_code
-            conn.status_since = at
-            await repo.set_connectors(sid, connectors)
+        if started is None:
+            return  # a repeat of what we know: no new interval, no event
         self.events.publish(
             ConnectorStatusChanged(
                 org_id=str(station.org_id),
                 site_id=str(station.site_id),
-                station_id=str(sid),
-                at=at,
+                station_id=str(station.id),
+                at=started,
                 connector_id=connector_id,
                 status=new_status.value,
                 error_code=error_code,
