@@ -361,10 +361,3 @@ class SharedSubscriptions:
         for member in members:
             member.execution = None
             member.end(ending)
-
-    async def close(self) -> None:
-        """Stop every execution (shutdown)."""
-        tasks = list(self._tasks)
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
