@@ -1,5 +1,6 @@
-"""``python -m laddnet.bench`` (``make bench``): laddnet's OCPP server and a bare ``ocpp`` CSMS
-under the same open-loop load, repeated, medians printed as a table and kept as JSON."""
+"""``python -m laddnet.bench`` (``make bench``): one ``laddnet serve`` process (OCPP and GraphQL
+API) and a bare ``ocpp`` CSMS under the same open-loop load, plus GraphQL subscribers fed by it
+(fan-out, laddnet only), repeated, medians printed beside the targets and kept as JSON."""
 
 from __future__ import annotations
 

@@ -18,6 +18,7 @@ from laddnet.bench.subscribers import PROGRESS, STATION, SubscriberConfig, Subsc
 from laddnet.bench.targets import ACCOUNT_PASSWORD, DRIVER_EMAIL, OPERATOR_EMAIL
 
 SETTLE = 0.3  # seconds after the last answer for trailing deliveries
+DOWN_STEPS = 3
 
 
 def progress_latencies(
@@ -63,6 +64,7 @@ class Fanout:
         meters = out["answered_by_action"].get("MeterValues", 0)
         expected = meters * self.operators
         out.update(
+            meter_values_per_s=round(meters / sending, 1),
             deliveries=deliveries,
             deliveries_per_s=round(total / sending, 1),
             station_events_per_s=round(deliveries.get(STATION, 0) / sending, 1),
@@ -96,35 +98,51 @@ class Fanout:
         )
 
     async def ramp(self, beats: list[Stream], meters: list[Stream]) -> dict[str, Any]:
-        plan, gen = self.plan, self.gen
-        streams = beats + meters
-        steps = []
+        """Up by ``ramp_factor`` from ``fanout_ramp_start`` MeterValues/s while within the
+        limits; when even the first step is not, down by it (at most ``DOWN_STEPS`` times) to find
+        a rate that is."""
+        plan = self.plan
+        steps: list[dict[str, Any]] = []
         rate = plan.fanout_ramp_start
-        for _ in range(plan.ramp_max_steps):
-            interval = len(meters) / rate
-
-            def period(s: Stream, interval: float = interval) -> float:
-                return interval if s.action == "MeterValues" else s.interval
-
-            def send(period: Callable[[Stream], float] = period) -> Any:
-                return gen.run_streams(streams, plan.ramp_step, period)
-
-            step = await self.measure(send, drain=5.0)
-            step["meter_values_per_s"] = round(rate, 1)
-            steps.append(step)
-            if not self.within(step):
-                break
-            rate *= plan.ramp_factor
+        step = await self._step(beats, meters, rate)
+        steps.append(step)
+        if self.within(step):
+            for _ in range(plan.ramp_max_steps - 1):
+                rate *= plan.ramp_factor
+                step = await self._step(beats, meters, rate)
+                steps.append(step)
+                if not self.within(step):
+                    break
+        else:
+            for _ in range(DOWN_STEPS):
+                rate /= plan.ramp_factor
+                step = await self._step(beats, meters, rate)
+                steps.append(step)
+                if self.within(step):
+                    break
         best = max(
             (s for s in steps if self.within(s)), key=lambda s: s["deliveries_per_s"], default=None
         )
         return {
             "peak_deliveries_per_s": best["deliveries_per_s"] if best else 0.0,
+            "peak_meter_values_per_s": best["meter_values_per_s"] if best else 0.0,
             "peak_cpu_us_per_delivery": best["server_cpu_us_per_delivery"] if best else math.nan,
             "peak_e2e_p99_ms": self.p99_ms(best) if best else math.nan,
             "max_deliveries_per_s": max(s["deliveries_per_s"] for s in steps),
             "steps": steps,
         }
+
+    async def _step(self, beats: list[Stream], meters: list[Stream], rate: float) -> dict[str, Any]:
+        """``rate`` MeterValues/s over ``ramp_step`` seconds (heartbeats at their own period)."""
+        gen, plan = self.gen, self.plan
+        interval = len(meters) / rate
+
+        def period(s: Stream) -> float:
+            return interval if s.action == "MeterValues" else s.interval
+
+        step = await self.measure(lambda: gen.run_streams(beats + meters, plan.ramp_step, period))
+        step["offered_meter_values_per_s"] = round(rate, 1)
+        return step
 
 
 async def run_fanout(

@@ -68,7 +68,7 @@ ROWS: list[tuple[str, str, str]] = [
         "fanout.subscribers|fanout.operator_subscribers|fanout.driver_subscribers",
         "1,000",
     ),
-    ("fan-out steady: MeterValues/s sent", "fanout.steady.answered_by_action.MeterValues", "-"),
+    ("fan-out steady: MeterValues/s", "fanout.steady.meter_values_per_s", "-"),
     ("fan-out steady: deliveries/s", "fanout.steady.deliveries_per_s", "-"),
     (
         "fan-out steady: stationEvents e2e p50 / p99 (ms)",
@@ -91,6 +91,7 @@ ROWS: list[tuple[str, str, str]] = [
         "fanout.ramp.peak_deliveries_per_s",
         "≥ 20,000",
     ),
+    ("fan-out ramp: MeterValues/s there", "fanout.ramp.peak_meter_values_per_s", "-"),
     ("fan-out ramp: e2e p99 there (ms)", "fanout.ramp.peak_e2e_p99_ms", "< 50"),
     ("fan-out ramp: server CPU µs per delivery there", "fanout.ramp.peak_cpu_us_per_delivery", "-"),
     ("fan-out ramp: most deliveries/s seen", "fanout.ramp.max_deliveries_per_s", "-"),
