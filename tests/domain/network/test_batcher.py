@@ -1,0 +1,105 @@
+"""GroupCommit on its own (no database): who shares a flush, in what order, and how a failed
+flush reaches every caller."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+
+import pytest
+
+from domain.network.batcher import GroupCommit
+from domain.network.errors import WriteBatchFailed
+
+
+async def until(condition: Callable[[], bool]) -> None:
+    for _ in range(100):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("condition not reached")
+
+
+class Store:
+    """Records each flush; fails the flushes whose items include a poisoned one."""
+
+    def __init__(self, delay: float = 0.0) -> None:
+        self.flushes: list[list[int]] = []
+        self.stored: list[int] = []
+        self.delay = delay
+        self.gate: asyncio.Event | None = None
+
+    async def flush(self, items: Sequence[int]) -> list[int]:
+        self.flushes.append(list(items))
+        if self.gate is not None:
+            await self.gate.wait()
+        await asyncio.sleep(self.delay)
+        if any(i < 0 for i in items):
+            raise ConnectionError("store went away")
+        self.stored.extend(items)
+        return [i * 10 for i in items]
+
+
+async def test_callers_at_once_share_one_flush_and_get_their_own_result() -> None:
+    store = Store()
+    commits: GroupCommit[int, int] = GroupCommit(store.flush)
+    results = await asyncio.gather(*(commits.submit(i) for i in range(50)))
+    assert results == [i * 10 for i in range(50)]
+    assert store.flushes == [list(range(50))]
+
+
+async def test_writes_arriving_during_a_flush_go_together_in_the_next_in_order() -> None:
+    store = Store()
+    store.gate = asyncio.Event()
+    commits: GroupCommit[int, int] = GroupCommit(store.flush)
+    first = asyncio.ensure_future(commits.submit(0))
+    await until(lambda: bool(store.flushes))  # the first flush starts at once, alone
+    assert store.flushes == [[0]]
+    later = [asyncio.ensure_future(commits.submit(i)) for i in range(1, 6)]
+    await asyncio.sleep(0.01)
+    assert store.flushes == [[0]] and commits.pending == 5  # waiting for the running flush
+    store.gate.set()
+    assert await first == 0
+    assert await asyncio.gather(*later) == [10, 20, 30, 40, 50]
+    assert store.flushes == [[0], [1, 2, 3, 4, 5]]
+    assert store.stored == [0, 1, 2, 3, 4, 5]
+
+
+async def test_a_flush_holds_at_most_max_batch() -> None:
+    store = Store()
+    commits: GroupCommit[int, int] = GroupCommit(store.flush, max_batch=4)
+    await asyncio.gather(*(commits.submit(i) for i in range(10)))
+    assert store.flushes == [[0, 1, 2, 3], [4, 5, 6, 7], [8, 9]]
+    with pytest.raises(ValueError):
+        GroupCommit(store.flush, max_batch=0)
+
+
+async def test_a_failed_flush_fails_every_caller_in_it_and_the_next_flush_goes_on() -> None:
+    store = Store()
+    store.gate = asyncio.Event()
+    commits: GroupCommit[int, int] = GroupCommit(store.flush, name="test writes")
+    blocker = asyncio.ensure_future(commits.submit(100))
+    await until(lambda: bool(store.flushes))
+    poisoned = [asyncio.ensure_future(commits.submit(i)) for i in (1, -1, 2)]
+    await asyncio.sleep(0)
+    store.gate.set()
+    assert await blocker == 1000
+    outcomes = await asyncio.gather(*poisoned, return_exceptions=True)
+    assert all(isinstance(o, WriteBatchFailed) for o in outcomes), outcomes
+    assert all(isinstance(o.__cause__, ConnectionError) for o in outcomes)  # type: ignore[union-attr]
+    assert "test writes" in str(outcomes[0]) and "not stored" in str(outcomes[0])
+    assert store.stored == [100]  # nothing of the failed flush counts as stored
+    assert await commits.submit(3) == 30  # the store is back: the next flush goes on
+    assert store.stored == [100, 3]
+
+
+async def test_a_caller_that_gives_up_does_not_stop_its_write() -> None:
+    store = Store(delay=0.02)
+    commits: GroupCommit[int, int] = GroupCommit(store.flush)
+    waiting = asyncio.ensure_future(commits.submit(7))
+    await asyncio.sleep(0.005)
+    waiting.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    await commits.drain()
+    assert store.stored == [7]
