@@ -89,6 +89,10 @@ def _camel(key: str) -> str:
     return components[0] + "".join(x[:1].upper() + x[1:] for x in components[1:])
 
 
+snake = _snake  # one camelCase key as the library converts it, memoised
+camel = _camel  # one snake_case key as the library converts it, memoised
+
+
 def camel_to_snake_case(data: Any) -> Any:
     if isinstance(data, dict):
         return {_snake(k): camel_to_snake_case(v) for k, v in data.items()}

@@ -1,22 +1,31 @@
-"""What both OCPP versions share: robust message routing and payload translation helpers.
+"""What both OCPP versions share: lean, robust message routing and payload translation helpers.
 
 ``ocpp``'s ``ChargePoint.route_message`` logs and drops a frame it cannot parse, so the station
 never learns why it got no answer. ``RobustRouting`` answers such frames with a CALLERROR (message
 id "-1" when it cannot be read, as OCPP-J says) and keeps the connection open. It also answers an
 unknown action with NotImplemented and a known-but-unhandled one with NotSupported, which is what
 both OCPP-J specifications say (the library has the two the other way round).
+
+Per connection it keeps only what differs between connections: the station, its websocket and
+when it was last recorded as seen. The route table is built once per handler class (dispatch.py),
+the services are shared by every connection of a server (``HandlerContext``), and the lock and
+queue that CSMS-initiated calls need are made on the first such call. ``ocpp``'s
+``ChargePoint.call`` (used by the gateway) works unchanged on top of this.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import json
 import logging
 import time
+import uuid
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from ocpp.exceptions import OCPPError
-from ocpp.messages import Call, CallError, MessageType, unpack
+from ocpp.messages import Call, CallError, MessageType, _validate_payload, unpack
 
 from domain.charging.metering import MeterReading, RawSample
 from domain.charging.service import ChargingService
@@ -24,8 +33,11 @@ from domain.charging.timestamps import parse
 from domain.common.clock import utcnow
 from domain.network.models import Station
 from domain.network.service import NetworkService
+from ocpp_server.dispatch import Route, encode, routes, to_wire
+from ocpp_server.fastpath import camel_to_snake_case
 
 log = logging.getLogger(__name__)
+frames_log = logging.getLogger("ocpp")  # every frame in and out, at DEBUG (the library: INFO)
 
 
 def _message_id(raw: str | bytes) -> str:
@@ -38,14 +50,14 @@ def _message_id(raw: str | bytes) -> str:
     return "-1"
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
 class HandlerContext:
-    """What a connection's handler needs: its station and the domain services it calls."""
+    """What every connection's handler shares: the domain services and the server's settings."""
 
-    station: Station
     network: NetworkService
     charging: ChargingService
     heartbeat_interval: int
+    response_timeout: float = 30.0
 
 
 def now_iso() -> str:
@@ -54,7 +66,7 @@ def now_iso() -> str:
 
 class RobustRouting:
     """Mixed in before ``ocpp.v16.ChargePoint`` / ``ocpp.v201.ChargePoint``: the connection's
-    station and services, and message routing that answers malformed frames."""
+    station, and message routing that answers malformed frames."""
 
     # per version: (invalid JSON, not an RPC frame, unknown message type)
     rpc_error_codes: tuple[str, str, str] = (
@@ -65,31 +77,54 @@ class RobustRouting:
     known_actions: frozenset[str] = frozenset()
     # any message shows the station is alive: record it at most this often (Heartbeat always does)
     seen_every: float = 60.0
-    _last_seen: float = 0.0
-
-    id: str
-    route_map: dict[str, dict[str, Any]]
-    _response_queue: Any
+    routes: ClassVar[dict[str, Route]] = {}  # per handler class, built when it is defined
+    logger = frames_log  # what ``ocpp``'s ``call()`` logs with
+    _unique_id_generator = staticmethod(uuid.uuid4)
 
     if TYPE_CHECKING:  # provided by ocpp's ChargePoint, which comes after this in the MRO
+        _ocpp_version: str
 
-        async def _send(self, message: str) -> None: ...
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.routes = routes(cls)
 
-        async def _handle_call(self, msg: Call) -> Any: ...
-
-    def __init__(self, cp_id: str, connection: Any, ctx: HandlerContext, timeout: float) -> None:
-        super().__init__(cp_id, connection, response_timeout=timeout)  # type: ignore[call-arg]
+    def __init__(self, cp_id: str, connection: Any, station: Station, ctx: HandlerContext) -> None:
+        # ocpp's ChargePoint.__init__ is not called: it builds a route map of bound methods, a
+        # queue and a lock for every connection; see the class docstring.
+        self.id = cp_id
+        self._connection = connection
+        self.station = station
         self.ctx = ctx
+        self._last_seen = 0.0
 
     @property
-    def station(self) -> Station:
-        return self.ctx.station
+    def _response_timeout(self) -> float:
+        return self.ctx.response_timeout
+
+    @functools.cached_property
+    def _call_lock(self) -> asyncio.Lock:
+        return asyncio.Lock()
+
+    @functools.cached_property
+    def _response_queue(self) -> asyncio.Queue[Any]:
+        return asyncio.Queue()
+
+    async def start(self) -> None:
+        """Answer the station's frames until the connection closes (raises ConnectionClosed)."""
+        recv = self._connection.recv
+        while True:
+            await self.route_message(await recv())
+
+    async def _send(self, message: str) -> None:
+        frames_log.debug("%s: send %s", self.id, message)
+        await self._connection.send(message)
 
     async def touch(self) -> None:
         """Record that the station was seen."""
         await self.ctx.network.station_seen(self.station)
 
     async def route_message(self, raw_msg: str | bytes) -> None:
+        frames_log.debug("%s: receive message %s", self.id, raw_msg)
         try:
             msg = unpack(raw_msg)
         except OCPPError as exc:
@@ -115,8 +150,8 @@ class RobustRouting:
                 CallError(msg.unique_id, self.rpc_error_codes[1], "malformed CALL", {}).to_json()
             )
             return
-        handlers = self.route_map.get(msg.action)
-        if handlers is None or "_on_action" not in handlers:
+        route = self.routes.get(msg.action)
+        if route is None or route.on is None:
             known = msg.action in self.known_actions
             code = "NotSupported" if known else "NotImplemented"
             why = "is not supported by this CSMS" if known else "is not a known action"
@@ -124,13 +159,50 @@ class RobustRouting:
             await self._send(CallError(msg.unique_id, code, f"{msg.action} {why}", {}).to_json())
             return
         try:
-            await self._handle_call(msg)
+            await self._answer(route, msg)
         except OCPPError as error:
             log.warning("%s: %s refused: %s", self.id, msg.action, error)
             await self._send(msg.create_call_error(error).to_json())
         except Exception:
             log.exception("%s: %s failed", self.id, msg.action)
             await self._send(msg.create_call_error(Exception()).to_json())
+
+    async def _answer(self, route: Route, msg: Call) -> None:
+        """What ``ocpp``'s ``_handle_call`` does, with the per-action decisions made in advance:
+        validate, call the handler with snake_case keywords, validate and send its answer, then
+        run an ``@after`` hook as a task."""
+        assert route.on is not None
+        if route.validate:
+            _validate_payload(msg, self._ocpp_version)
+        kwargs = camel_to_snake_case(msg.payload)
+        try:
+            if route.on_wants_unique_id:
+                response = route.on(self, **kwargs, call_unique_id=msg.unique_id)
+            else:
+                response = route.on(self, **kwargs)
+            if asyncio.iscoroutine(response):
+                response = await response
+        except Exception as exc:  # the handler's own failure: its OCPP error, or InternalError
+            log.exception("%s: %s handler failed", self.id, msg.action)
+            await self._send(msg.create_call_error(exc).to_json())
+            return
+        result = msg.create_call_result(to_wire(response))
+        if route.validate:
+            _validate_payload(result, self._ocpp_version)
+        await self._send(encode([3, result.unique_id, result.payload]))
+        if route.after is not None:
+            self._after(route, msg, kwargs)
+
+    def _after(self, route: Route, msg: Call, kwargs: dict[str, Any]) -> None:
+        assert route.after is not None
+        if route.after_wants_unique_id:
+            outcome = route.after(self, **kwargs, call_unique_id=msg.unique_id)
+        else:
+            outcome = route.after(self, **kwargs)
+        if asyncio.iscoroutine(outcome):
+            task = asyncio.ensure_future(outcome)
+            _after_tasks.add(task)  # the loop keeps only a weak reference
+            task.add_done_callback(functools.partial(_after_done, self.id, msg.action))
 
     async def _rpc_error(self, raw_msg: str | bytes, exc: OCPPError) -> None:
         invalid_json, not_rpc, unknown_type = self.rpc_error_codes
@@ -143,6 +215,15 @@ class RobustRouting:
             code = not_rpc
         log.warning("%s: unreadable frame (%s): %.200r", self.id, cause, raw_msg)
         await self._send(CallError(_message_id(raw_msg), code, cause, {}).to_json())
+
+
+_after_tasks: set[asyncio.Task[Any]] = set()
+
+
+def _after_done(cp_id: str, action: str, task: asyncio.Task[Any]) -> None:
+    _after_tasks.discard(task)
+    if not task.cancelled() and task.exception() is not None:
+        log.error("%s: @after %s failed", cp_id, action, exc_info=task.exception())
 
 
 def sampled(value: dict[str, Any], *, v201: bool) -> RawSample:

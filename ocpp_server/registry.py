@@ -11,7 +11,7 @@ from websockets.asyncio.server import ServerConnection
 from domain.network.models import Station
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Connection:
     charge_point_id: str
     station: Station

@@ -6,6 +6,10 @@
 - A station reconnecting replaces its old connection: the new one is registered and marked
   online first, then the old one is closed; its exit changes nothing (registry identity, and
   ``Station.node_id`` carries a per-connection token for ``station_disconnected``'s guard).
+- Memory per connection is kept small (tests/ocpp_server/measure_connections.py measures it): one
+  task per connection (its handler; keepalive pings come from one task for all, keepalive.py),
+  the handshake's headers are dropped once it is done, and the handler keeps only the station
+  and its websocket (routes per class, services shared: protocol.py).
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.datastructures import Headers
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
@@ -27,6 +32,7 @@ from domain.network.service import NetworkService
 from ocpp_server import fastpath
 from ocpp_server.auth import StationAuthenticator
 from ocpp_server.gateway import OcppGateway
+from ocpp_server.keepalive import Keepalive
 from ocpp_server.protocol import HandlerContext
 from ocpp_server.registry import Connection, ConnectionRegistry
 from ocpp_server.v16 import ChargePoint16
@@ -36,6 +42,9 @@ log = logging.getLogger(__name__)
 
 SUBPROTOCOLS = {"ocpp2.0.1": "2.0.1", "ocpp1.6": "1.6"}  # preference order
 MAX_MESSAGE = 2**20
+# Pings every minute (heartbeats already show a station is alive); no pong within a minute closes.
+PING_INTERVAL = 60.0
+PING_TIMEOUT = 60.0
 
 # ocpp's defaults cost more than the message: a thread-pool hop for schema validation (twice per
 # message), an interpreted validator and regex key conversion. Same decisions, cheaper (fastpath).
@@ -62,6 +71,8 @@ class OcppServer:
         auth_failure_limit: int = 5,
         auth_failure_window: float = 300.0,
         max_message_size: int = MAX_MESSAGE,
+        ping_interval: float = PING_INTERVAL,
+        ping_timeout: float = PING_TIMEOUT,
     ) -> None:
         self.deps = deps
         self.host = host
@@ -70,6 +81,12 @@ class OcppServer:
         self.response_timeout = response_timeout
         self.heartbeat_interval = heartbeat_interval
         self.max_message_size = max_message_size
+        self.context = HandlerContext(
+            network=deps.network,
+            charging=deps.charging,
+            heartbeat_interval=heartbeat_interval,
+            response_timeout=response_timeout,
+        )
         self.registry = ConnectionRegistry()
         self.gateway = OcppGateway(self.registry)
         self.authenticator = StationAuthenticator(
@@ -77,6 +94,7 @@ class OcppServer:
         )
         self._server: Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
+        self.keepalive = Keepalive(ping_interval, ping_timeout, self._spawn)
 
     async def start(self) -> None:
         self._server = await serve(
@@ -88,11 +106,12 @@ class OcppServer:
             max_size=self.max_message_size,
             close_timeout=5,
             # No permessage-deflate: a zlib context per station costs far more memory than OCPP's
-            # small frames save. Pings every minute: heartbeats already show a station is alive.
+            # small frames save. No keepalive task per connection: self.keepalive pings them all.
             compression=None,
-            ping_interval=60,
-            ping_timeout=60,
+            ping_interval=None,
+            ping_timeout=None,
         )
+        self._spawn(self.keepalive.run())
         sockets = list(self._server.sockets)
         self.port = sockets[0].getsockname()[1]
         log.info("OCPP server listening on ws://%s:%d/ocpp/{chargePointId}", self.host, self.port)
@@ -113,17 +132,13 @@ class OcppServer:
         if station is None or version is None:
             await websocket.close(1002, "an OCPP subprotocol and credentials are required")
             return
+        _forget_handshake(websocket)
         cp_id = station.charge_point_id
         logctx.bind(station=cp_id)
-        ctx = HandlerContext(
-            station=station,
-            network=self.deps.network,
-            charging=self.deps.charging,
-            heartbeat_interval=self.heartbeat_interval,
-        )
         handler_cls = ChargePoint16 if version == "1.6" else ChargePoint201
-        handler = handler_cls(cp_id, websocket, ctx, self.response_timeout)
+        handler = handler_cls(cp_id, websocket, station, self.context)
         connection = Connection(cp_id, station, websocket, handler, version)
+        self.keepalive.add(websocket)
         old = self.registry.replace(connection)
         await self.deps.network.station_connected(
             station, node_id=connection.holder_id(self.node_id)
@@ -157,3 +172,15 @@ class OcppServer:
                 log.error("background task failed", exc_info=t.exception())
 
         task.add_done_callback(done)
+
+
+_NO_HEADERS = Headers()
+
+
+def _forget_handshake(websocket: ServerConnection) -> None:
+    """The handshake is done and its headers were read (auth.py): keep the request's path only.
+    The request object itself stays (websockets' parser holds it for the connection's life, and
+    reads ``request`` being set as "the handshake has arrived"); its headers go."""
+    if websocket.request is not None:
+        websocket.request.headers = _NO_HEADERS
+    websocket.response = None
