@@ -124,8 +124,9 @@ def render(
     head = (
         f"\nladdnet bench — {machine['nproc']} CPU x {machine['cpu_model']}, "
         f"{machine['memory_mib']} MiB, Python {machine['python']}\n"
-        f"{plan.stations} stations, steady {plan.duration:g}s "
-        f"(heartbeat {plan.heartbeat_interval:g}s, meter {plan.meter_interval:g}s, "
+        f"{plan.stations} stations, "
+        + (f"steady {plan.duration:g}s " if plan.workloads & {"steady", "fanout"} else "")
+        + f"(heartbeat {plan.heartbeat_interval:g}s, meter {plan.meter_interval:g}s, "
         f"time scale x{plan.time_scale:g}, {plan.charging_fraction:.0%} of connectors charging), "
         f"boot window {plan.boot_window:g}s, medians of {runs} run(s); "
         f"server, mongod and generator share this machine\n"
