@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from beanie import PydanticObjectId
 from pymongo import ReturnDocument, UpdateOne
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from domain.charging.metering import TELEMETRY_MEASURANDS, Sample, TelemetryRow, telemetry_rows
 from domain.charging.models import (
@@ -87,6 +87,14 @@ async def _flush_station_of(key: str, sep: str) -> None:
 
 async def get_id_token(id_tag: str) -> IdToken | None:
     return await IdToken.find_one(IdToken.id_tag == id_tag)
+
+
+async def id_tokens_by_tag(tags: Sequence[str]) -> list[IdToken | None]:
+    """The token of each tag (None: unknown), with one query for all of them."""
+    found = {
+        t.id_tag: t for t in await IdToken.find({"id_tag": {"$in": sorted(set(tags))}}).to_list()
+    }
+    return [found.get(tag) for tag in tags]
 
 
 async def claim_id_token(
@@ -180,12 +188,42 @@ async def insert_session(session: ChargingSession) -> str | None:
     return None
 
 
-def _clashing_key(exc: DuplicateKeyError) -> str:
-    pattern = (exc.details or {}).get("keyPattern", {})
+async def insert_sessions(sessions: Sequence[ChargingSession]) -> list[str | Exception | None]:
+    """``insert_session`` of each, with one unordered insert for all of them: per session None
+    (stored), the unique key that clashed, or the error the database gave for that one alone."""
+    for session in sessions:
+        session.id = PydanticObjectId()
+    results: list[str | Exception | None] = [None] * len(sessions)
+    try:
+        await ChargingSession.insert_many(sessions, ordered=False)
+    except BulkWriteError as exc:
+        details = exc.details or {}
+        if details.get("writeConcernErrors"):
+            raise
+        for error in details.get("writeErrors") or []:
+            i = int(error["index"])
+            sessions[i].id = None
+            key = _clash_of(error.get("keyPattern") or {}) if error.get("code") == 11000 else None
+            results[i] = (
+                key
+                if key is not None
+                else OperationFailure(str(error.get("errmsg")), error.get("code"))
+            )
+    return results
+
+
+def _clash_of(pattern: dict[str, Any]) -> str | None:
     for key in ("start_key", "connector_lock", "transaction_id"):
         if key in pattern:
             return key
-    raise exc
+    return None
+
+
+def _clashing_key(exc: DuplicateKeyError) -> str:
+    key = _clash_of((exc.details or {}).get("keyPattern", {}))
+    if key is None:
+        raise exc
+    return key
 
 
 async def save_session(session: ChargingSession) -> None:

@@ -26,6 +26,7 @@ from domain.common.events import EventBus
 from domain.network.models import Station
 
 if TYPE_CHECKING:
+    from domain.charging.rounds import Rounds
     from domain.charging.sequences import TransactionIds
     from domain.charging.session_writer import RunningSessions
 
@@ -45,6 +46,12 @@ class Starts:
         @property
         def transaction_ids(self) -> TransactionIds: ...
 
+        @property
+        def session_inserts(self) -> Rounds[ChargingSession, str | None]: ...
+
+        @property
+        def id_tokens(self) -> Rounds[str, IdToken | None]: ...
+
         async def _save(self, session: ChargingSession, now: datetime) -> None: ...
 
     async def start_transaction(
@@ -62,7 +69,7 @@ class Starts:
         now = utcnow()
         reported = timestamp.isoformat() if timestamp else "?"
         key = f"{station.id}|{connector_id}|{id_tag}|{reported}|{meter_start_wh}"
-        token = await repo.get_id_token(id_tag)
+        token = await self.id_tokens.call(id_tag)
         status = token.status if token is not None else IdTokenStatus.INVALID
         at, flag = timestamps.check(timestamp, now)
         flags = {flag} if flag else set()
@@ -137,7 +144,7 @@ class Starts:
         if prepare is not None:
             prepare(session)
         for _attempt in range(ATTEMPTS):
-            clash = await repo.insert_session(session)
+            clash = await self.session_inserts.call(session)
             if clash is None:
                 return self._opened(session, now), True
             if clash == "transaction_id" and renumber is not None:
@@ -153,7 +160,7 @@ class Starts:
                 return found, False
         session.connector_lock = None  # never refuse a transaction for a bookkeeping clash
         recording.add_flags(session, ["connector_conflict"])
-        if await repo.insert_session(session) is not None:
+        if await self.session_inserts.call(session) is not None:
             existing = await self._by_replay_key(station, replay_key, values)
             if existing is not None:
                 return existing, False

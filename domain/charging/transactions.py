@@ -21,6 +21,7 @@ from domain.charging import repository as repo
 from domain.charging.metering import MeterReading
 from domain.charging.models import (
     ChargingSession,
+    IdToken,
     IdTokenStatus,
     OrphanTransactionMessage,
 )
@@ -32,6 +33,7 @@ from domain.charging.results import (
     lock_key,
     station_oid,
 )
+from domain.charging.rounds import Rounds
 from domain.charging.sample_writer import SampleWriter
 from domain.charging.sequences import TransactionIds
 from domain.charging.session_writer import RunningSessions, SessionWriter
@@ -64,6 +66,8 @@ class StationReports(Starts, Notices):
     _session_writer: SessionWriter | None = None
     _running: RunningSessions | None = None
     _transaction_ids: TransactionIds | None = None
+    _session_inserts: Rounds[ChargingSession, str | None] | None = None
+    _id_tokens: Rounds[str, IdToken | None] | None = None
 
     @property
     def sample_writer(self) -> SampleWriter:
@@ -92,6 +96,20 @@ class StationReports(Starts, Notices):
             self._transaction_ids = TransactionIds()
         return self._transaction_ids
 
+    @property
+    def session_inserts(self) -> Rounds[ChargingSession, str | None]:
+        """Inserts of started sessions, group-committed across concurrent starts."""
+        if self._session_inserts is None:
+            self._session_inserts = Rounds(repo.insert_sessions)
+        return self._session_inserts
+
+    @property
+    def id_tokens(self) -> Rounds[str, IdToken | None]:
+        """Id token reads, one query for the concurrent ones."""
+        if self._id_tokens is None:
+            self._id_tokens = Rounds(repo.id_tokens_by_tag)
+        return self._id_tokens
+
     async def close(self) -> None:
         """Store the samples and session updates still buffered (on shutdown); raises the first
         failure after trying both."""
@@ -107,7 +125,7 @@ class StationReports(Starts, Notices):
             raise failure
 
     async def authorize(self, id_tag: str) -> IdTokenStatus:
-        token = await repo.get_id_token(id_tag)
+        token = await self.id_tokens.call(id_tag)
         return token.status if token is not None else IdTokenStatus.INVALID
 
     async def connector_status(
@@ -265,7 +283,7 @@ class StationReports(Starts, Notices):
         now = utcnow()
         if event_type == "Ended":
             await self.sample_writer.flush()  # the final bill sees every answered sample
-        token = await repo.get_id_token(id_tag) if id_tag else None
+        token = await self.id_tokens.call(id_tag) if id_tag else None
         status = (token.status if token else IdTokenStatus.INVALID) if id_tag else None
         at, flag = timestamps.check(timestamp, now)
         flags = {flag} if flag else set()

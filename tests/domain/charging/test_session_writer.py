@@ -5,15 +5,13 @@ session, and kept (or surfaced) when a batch fails."""
 from __future__ import annotations
 
 import random
-import uuid
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 import pytest
-from beanie import PydanticObjectId, init_beanie
-from pymongo import AsyncMongoClient, monitoring
+from beanie import PydanticObjectId
 from pymongo.errors import BulkWriteError
 
 from domain.charging import recording
@@ -25,47 +23,13 @@ from domain.charging.recording import MeterUpdate
 from domain.charging.service import ChargingService
 from domain.charging.state import SessionStatus
 from domain.common.events import DomainEvent, InProcessEventBus, SessionUpdated
-from domain.documents import DOCUMENT_MODELS
 from domain.network.models import Station
 from domain.network.service import NetworkService
+from tests.domain.charging.conftest import Commands
 from tests.factories.network import create_org, create_site, create_station
 
 T0 = datetime.now(UTC).replace(microsecond=0) - timedelta(hours=1)
 T = TypeVar("T")
-IGNORED = {"hello", "ismaster", "isMaster", "endSessions", "ping", "killCursors"}
-
-
-class Commands(monitoring.CommandListener):
-    """The commands this client sends, by name."""
-
-    def __init__(self) -> None:
-        self.names: list[str] = []
-
-    def started(self, event: monitoring.CommandStartedEvent) -> None:
-        if event.command_name not in IGNORED:
-            self.names.append(event.command_name)
-
-    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
-        pass
-
-    def failed(self, event: monitoring.CommandFailedEvent) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-async def commands(mongodb_uri: str) -> AsyncIterator[Commands]:
-    """This module's own database, on a client whose commands are counted."""
-    listener = Commands()
-    client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
-        mongodb_uri, tz_aware=True, event_listeners=[listener]
-    )
-    name = f"t_session_writer_{uuid.uuid4().hex[:8]}"
-    await init_beanie(database=client[name], document_models=DOCUMENT_MODELS)
-    try:
-        yield listener
-    finally:
-        await client.drop_database(name)
-        await client.close()
 
 
 class NoGateway:
