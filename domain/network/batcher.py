@@ -98,7 +98,7 @@ def _fail(future: asyncio.Future[Any], name: str, cause: BaseException, size: in
     if future.done():
         return
     error = WriteBatchFailed(
-        f"{name}: the flush of {size} writes failed, this one was not stored ({cause!r})"
+        f"{name}: the flush of {size} items failed as a whole, this one took no effect ({cause!r})"
     )
     error.__cause__ = cause
     future.set_exception(error)

@@ -75,6 +75,11 @@ async def get_station_by_cp_id(charge_point_id: str) -> Station | None:
     return await Station.find_one(Station.charge_point_id == charge_point_id)
 
 
+async def get_stations_by_cp_ids(charge_point_ids: Collection[str]) -> dict[str, Station]:
+    found = await Station.find({"charge_point_id": {"$in": list(charge_point_ids)}}).to_list()
+    return {s.charge_point_id: s for s in found}
+
+
 def _station_query(
     org_id: PydanticObjectId,
     site_id: PydanticObjectId | None,

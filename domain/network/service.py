@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from beanie import PydanticObjectId
@@ -25,6 +24,7 @@ from domain.common.geo import GeoPoint
 from domain.common.pagination import Page, decode_cursor, encode_cursor, page_size
 from domain.common.passwords import StationKeyVerifier, hash_station_key
 from domain.network import repository as repo
+from domain.network.batcher import GroupCommit
 from domain.network.errors import (
     BadStationCredentials,
     InvalidStationInput,
@@ -41,23 +41,10 @@ from domain.network.models import (
     Station,
     StatusInterval,
 )
-from domain.network.station_state import StationWriter
+from domain.network.station_state import StationWriter, connectivity_fields, lookup_stations
 
 STATION_KEY_MIN = 16  # OCPP security profile 1: AuthorizationKey is 16..40 characters
 STATION_KEY_MAX = 40
-
-
-def _flag(*, online: bool, at: datetime, node_id: str | None) -> dict[str, Any]:
-    """The station's connectivity fields for a connect or disconnect at ``at``."""
-    fields: dict[str, Any] = {
-        "online": online,
-        "last_seen_at": at,
-        "node_id": node_id,
-        "connectivity_since": at,
-    }
-    if online:
-        fields["connected_at"] = at
-    return fields
 
 
 def parse_id(value: str, *, field: str = "id", what: str = "object") -> PydanticObjectId:
@@ -88,6 +75,10 @@ class NetworkService:
         self.events = events
         self._keys = StationKeyVerifier()
         self.writes = StationWriter(max_batch=max_write_batch)
+        # stations connecting at once are looked up together (a boot storm: one query per batch)
+        self._lookups: GroupCommit[str, Station | None] = GroupCommit(
+            lookup_stations, max_batch=max_write_batch, name="station lookups"
+        )
 
     async def drain(self) -> None:
         """Wait until every station write submitted so far is stored. Nothing needs starting or
@@ -266,7 +257,7 @@ class NetworkService:
     # -- what stations do ------------------------------------------------------------------------
 
     async def authenticate_station(self, charge_point_id: str, password: str) -> Station:
-        station = await repo.get_station_by_cp_id(charge_point_id)
+        station = await self._lookups.submit(charge_point_id)
         if station is None or not await self._keys.verify(station.password_hash, password):
             raise BadStationCredentials(f"bad credentials for station {charge_point_id!r}")
         return station
@@ -304,7 +295,7 @@ class NetworkService:
         (a reconnect replacing a live connection leaves no offline gap)."""
         now = as_utc(at) if at else utcnow()
         self.writes.forget(station.id)  # type: ignore[arg-type]  # another node may have held it
-        fields = _flag(online=True, at=now, node_id=node_id)
+        fields = connectivity_fields(online=True, at=now, node_id=node_id)
         await self.writes.connectivity(station, fields=fields, guard={})
         self._publish_connectivity(station, online=True, at=now)
 
@@ -315,7 +306,7 @@ class NetworkService:
         now = as_utc(at) if at else utcnow()
         changed = await self.writes.connectivity(
             station,
-            fields=_flag(online=False, at=now, node_id=None),
+            fields=connectivity_fields(online=False, at=now, node_id=None),
             guard={"node_id": node_id},
         )
         if changed:

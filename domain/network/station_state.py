@@ -44,6 +44,25 @@ from domain.network.station_writes import (
 )
 
 
+def connectivity_fields(*, online: bool, at: datetime, node_id: str | None) -> dict[str, Any]:
+    """The station's connectivity fields for a connect or disconnect at ``at``."""
+    fields: dict[str, Any] = {
+        "online": online,
+        "last_seen_at": at,
+        "node_id": node_id,
+        "connectivity_since": at,
+    }
+    if online:
+        fields["connected_at"] = at
+    return fields
+
+
+async def lookup_stations(charge_point_ids: Sequence[str]) -> list[Station | None]:
+    """Stations by charge point id (None: unknown), one query for the lot."""
+    found = await repo.get_stations_by_cp_ids(set(charge_point_ids))
+    return [found.get(cp_id) for cp_id in charge_point_ids]
+
+
 class StationWriter:
     def __init__(self, *, max_batch: int = 1000) -> None:
         self._statuses: dict[ObjectId, OpenStatuses] = {}  # stations' open status intervals

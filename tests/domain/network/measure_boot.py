@@ -67,6 +67,11 @@ async def boot(network: NetworkService, station: Station, n: int) -> None:
         )
 
 
+async def seen_one_by_one(network: NetworkService, fleet: list[Station]) -> None:
+    for s in fleet:
+        await network.station_seen(s)
+
+
 async def main(stations: int, uri: str) -> None:
     listener = Counting()
     client: AsyncMongoClient[dict[str, object]] = AsyncMongoClient(
@@ -78,25 +83,52 @@ async def main(stations: int, uri: str) -> None:
         network = NetworkService(InProcessEventBus())
         org = await create_org()
         site = await create_site(network, org.id)
-        fleet = [await create_station(network, org.id, site.id) for _ in range(stations)]
-        for phase, run in (
-            (
-                "boot (connect+boot+3 status)",
-                lambda: [boot(network, s, i) for i, s in enumerate(fleet)],
-            ),
-            ("heartbeat", lambda: [network.station_seen(s) for s in fleet]),
+
+        async def new_fleet() -> list[Station]:
+            return [await create_station(network, org.id, site.id) for _ in range(stations)]
+
+        async def all_at_once(fleet: list[Station]) -> None:
+            await asyncio.gather(*(boot(network, s, i) for i, s in enumerate(fleet)))
+
+        async def arriving(fleet: list[Station]) -> None:
+            async def one(i: int, s: Station) -> None:
+                await asyncio.sleep(i / 1000)  # 1,000 stations/s: the 10,000-in-10-s storm
+                await boot(network, s, i)
+
+            await asyncio.gather(*(one(i, s) for i, s in enumerate(fleet)))
+
+        async def one_by_one(fleet: list[Station]) -> None:
+            for i, s in enumerate(fleet):
+                await boot(network, s, i)
+
+        async def heartbeats(fleet: list[Station]) -> None:
+            await asyncio.gather(*(network.station_seen(s) for s in fleet))
+
+        async def heartbeat_one_by_one(fleet: list[Station]) -> None:
+            for s in fleet:
+                await network.station_seen(s)
+
+        fleet: list[Station] = []
+        for phase, run, fresh in (
+            ("boot, all at once", all_at_once, True),
+            ("boot, 1,000 arrivals/s", arriving, True),
+            ("boot, one station at a time", one_by_one, True),
+            ("heartbeat, all at once", heartbeats, False),
+            ("heartbeat, one at a time", heartbeat_one_by_one, False),
         ):
+            if fresh:
+                fleet = await new_fleet()
             listener.counts.clear()
             listener.on = True
             started = time.perf_counter()
-            await asyncio.gather(*run())
+            await run(fleet)
             wall = time.perf_counter() - started
             listener.on = False
             total = sum(listener.counts.values())
             detail = ", ".join(f"{k} {v}" for k, v in listener.counts.most_common())
             print(
-                f"{phase}: {total} commands for {stations} stations = "
-                f"{total / stations:.2f} per station ({detail}); wall {wall:.2f} s (rough)"
+                f"{phase}: {total / stations:.2f} commands per station "
+                f"({total} for {stations}: {detail}); wall {wall:.2f} s (rough)"
             )
     finally:
         await client.drop_database(name)

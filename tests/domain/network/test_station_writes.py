@@ -23,10 +23,10 @@ from domain.common.events import (
     StationConnectivityChanged,
 )
 from domain.documents import DOCUMENT_MODELS
-from domain.network.errors import WriteBatchFailed
+from domain.network.errors import BadStationCredentials, WriteBatchFailed
 from domain.network.models import ConnectivityInterval, Station, StatusInterval
 from domain.network.service import NetworkService
-from tests.factories.network import create_org, create_site, create_station
+from tests.factories.network import STATION_KEY, create_org, create_site, create_station
 
 T0 = datetime(2026, 3, 1, 6, 0, tzinfo=UTC)
 SILENT = {"hello", "isMaster", "ismaster", "ping", "endSessions", "buildInfo", "getMore"}
@@ -338,3 +338,21 @@ async def test_connects_and_disconnects_of_many_stations_share_one_transaction(
             assert got == [(True, at(0), at(5)), (False, at(5), None)]
         else:
             assert got == [(True, at(0), None)]
+
+
+async def test_stations_connecting_at_once_are_looked_up_in_one_query(
+    network: NetworkService, commands: Commands
+) -> None:
+    fleet = await _fleet(network, 20)
+    commands.seen.clear()
+    commands.on = True
+    found = await asyncio.gather(
+        *(network.authenticate_station(s.charge_point_id, STATION_KEY) for s in fleet),
+        network.authenticate_station("CP-NOBODY-HERE", STATION_KEY),
+        network.authenticate_station(fleet[0].charge_point_id, "wrong-password-123456"),
+        return_exceptions=True,
+    )
+    commands.on = False
+    assert commands.seen == {("find", "stations"): 1}
+    assert [s.id for s in found[:20]] == [s.id for s in fleet]  # type: ignore[union-attr]
+    assert all(isinstance(e, BadStationCredentials) for e in found[20:])
