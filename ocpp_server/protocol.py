@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 import json
 import logging
 import time
@@ -180,7 +181,7 @@ class RobustRouting:
                 response = route.on(self, **kwargs, call_unique_id=msg.unique_id)
             else:
                 response = route.on(self, **kwargs)
-            if asyncio.iscoroutine(response):
+            if inspect.isawaitable(response):
                 response = await response
         except Exception as exc:  # the handler's own failure: its OCPP error, or InternalError
             log.exception("%s: %s handler failed", self.id, msg.action)
@@ -199,7 +200,7 @@ class RobustRouting:
             outcome = route.after(self, **kwargs, call_unique_id=msg.unique_id)
         else:
             outcome = route.after(self, **kwargs)
-        if asyncio.iscoroutine(outcome):
+        if inspect.isawaitable(outcome):
             task = asyncio.ensure_future(outcome)
             _after_tasks.add(task)  # the loop keeps only a weak reference
             task.add_done_callback(functools.partial(_after_done, self.id, msg.action))
