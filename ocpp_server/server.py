@@ -124,6 +124,7 @@ class OcppServer:
         self._server = None
         for task in list(self._tasks):
             task.cancel()
+        await self.deps.network.drain()  # the disconnects the closing connections submitted
         await self.deps.charging.close()  # store the MeterValues samples still buffered
 
     async def _connection(self, websocket: ServerConnection) -> None:
