@@ -16,6 +16,7 @@ from domain.common.events import AlertChanged, EventBus
 from domain.common.pagination import Page, decode_cursor, encode_cursor, page_size
 from domain.diagnostics import repository as repo
 from domain.diagnostics.errors import AlertNotFound, AlertResolved
+from domain.diagnostics.health_writer import HealthWriter
 from domain.diagnostics.models import Alert, AlertRule, AlertState, AlertWebhook
 from domain.diagnostics.rules import AlertKind, ConfiguredRule, Rule, effective_rules, validate_rule
 from domain.diagnostics.samples import stored_time
@@ -33,6 +34,7 @@ class AlertOperations:
     _stations: dict[PydanticObjectId, StationMemory]
     _rules_cache: dict[PydanticObjectId, tuple[float, list[ConfiguredRule]]]
     _tasks: set[asyncio.Task[None]]
+    health_writer: HealthWriter
 
     async def _resolve(self, alert: Alert, now: datetime, by: str | None) -> Alert | None:
         resolved = await repo.resolve(alert.id, now, by)  # type: ignore[arg-type]
@@ -72,10 +74,11 @@ class AlertOperations:
             log.exception("alert webhook failed for alert %s", event.alert_id)
 
     async def aclose(self) -> None:
-        """Cancel webhook deliveries still retrying."""
+        """Cancel webhook deliveries still retrying; store the health snapshots still waiting."""
         for task in tuple(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self.health_writer.close()
 
     # -- rules ----------------------------------------------------------------------------------
 

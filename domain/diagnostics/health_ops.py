@@ -16,6 +16,7 @@ from domain.diagnostics.health import (
     health_status,
     station_reading,
 )
+from domain.diagnostics.health_writer import HealthWriter
 from domain.diagnostics.models import Alert, ConnectorHealth, StationHealth
 from domain.diagnostics.rules import AlertKind, Rule
 from domain.diagnostics.window import StationMemory
@@ -23,6 +24,8 @@ from domain.network.errors import StationNotFound
 
 
 class HealthOperations:
+    health_writer: HealthWriter
+
     async def _rules(
         self, org_id: PydanticObjectId, site_id: PydanticObjectId | None
     ) -> dict[AlertKind, Rule]:
@@ -61,7 +64,7 @@ class HealthOperations:
             connectors=[(c.status, c.error_code) for c in mem.connectors.values()],
             open_alert_kinds=[kind.value for _, kind in mem.open],
         )
-        await repo.save_health(
+        self.health_writer.put(
             StationHealth(
                 station_id=mem.station_id,
                 org_id=mem.org_id,
@@ -88,6 +91,7 @@ class HealthOperations:
         status judged at ``now``: connectivity and connector status from the registry, open alerts,
         readings from the latest snapshot."""
         now = as_utc(now) if now else utcnow()
+        await self.health_writer.flush()  # what this process computed last, not what it stored
         rows = {c.station_id: c for c in await repo.connectivity(station_ids) if c.org_id == org_id}
         snapshots = {h.station_id: h for h in await repo.health_of(list(rows))}
         kinds: dict[PydanticObjectId, list[str]] = {}

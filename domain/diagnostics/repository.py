@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from beanie import PydanticObjectId
-from pymongo import ReturnDocument
+from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import DuplicateKeyError
 
 from domain.diagnostics.models import (
@@ -144,9 +144,23 @@ async def list_alerts(
 
 
 async def save_health(health: StationHealth) -> None:
-    fields = health.model_dump(exclude={"id", "revision_id"})
-    await StationHealth.get_pymongo_collection().update_one(
-        {"station_id": health.station_id}, {"$set": fields}, upsert=True
+    await save_healths([health])
+
+
+async def save_healths(healths: Sequence[StationHealth]) -> None:
+    """Upsert each station's snapshot, all in one unordered bulk write."""
+    if not healths:
+        return
+    await StationHealth.get_pymongo_collection().bulk_write(
+        [
+            UpdateOne(
+                {"station_id": h.station_id},
+                {"$set": h.model_dump(exclude={"id", "revision_id"})},
+                upsert=True,
+            )
+            for h in healths
+        ],
+        ordered=False,
     )
 
 

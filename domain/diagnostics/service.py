@@ -37,6 +37,7 @@ from domain.diagnostics.conditions import (
 )
 from domain.diagnostics.events import SecurityEventReported, TransferStatusReported
 from domain.diagnostics.health_ops import HealthOperations
+from domain.diagnostics.health_writer import HealthWriter
 from domain.diagnostics.models import Alert
 from domain.diagnostics.rules import SAMPLE_KINDS, AlertKind, ConfiguredRule, Rule
 from domain.diagnostics.samples import Sample, sample_from_event, stored_time
@@ -63,6 +64,7 @@ class DiagnosticsService(AlertOperations, HealthOperations, TransferTracking):
         self._stations: dict[PydanticObjectId, StationMemory] = {}
         self._rules_cache: dict[PydanticObjectId, tuple[float, list[ConfiguredRule]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self.health_writer = HealthWriter()
 
     # -- the event stream ---------------------------------------------------------------------
 
