@@ -46,6 +46,9 @@ from domain.tariffs.pricing import PricedSession
 
 log = logging.getLogger(__name__)
 
+HOLD_LINK_GRACE_SECONDS = 120  # a start's hold is linked to its session well within this
+NO_HOLD_MEMORY = 100_000  # sessions remembered as holding nothing (cleared when full)
+
 StopSession = Callable[[ChargingSession], Awaitable[object]]
 
 
@@ -67,6 +70,7 @@ class BillingService(Customers, Memberships, Settlement, Refunds, Webhooks, Repo
         self.retry_after = retry_after
         self.settle_claim = settle_claim
         self._stopping: set[PydanticObjectId] = set()
+        self._no_hold: set[PydanticObjectId] = set()  # running sessions known to have no hold
 
     # -- starting -------------------------------------------------------------------------------
 
@@ -170,12 +174,21 @@ class BillingService(Customers, Memberships, Settlement, Refunds, Webhooks, Repo
             session = await charging_repo.get_session(session_id)
             if session is not None:
                 await self.finalize(session)
+            self._no_hold.discard(session_id)
         elif self.stop_session is not None and event.status in {s.value for s in RUNNING}:
-            await self._stop_at_hold(session_id)
+            if event.driver_id is None or session_id in self._no_hold:
+                return  # only a driver's app start places a hold; this session has none
+            await self._stop_at_hold(session_id, event.duration_seconds)
 
-    async def _stop_at_hold(self, session_id: PydanticObjectId) -> None:
+    async def _stop_at_hold(self, session_id: PydanticObjectId, age_seconds: int = 0) -> None:
         payment = await repo.payment_for_session(session_id)
         if payment is None or payment.status is not PaymentStatus.AUTHORIZED:
+            if age_seconds > HOLD_LINK_GRACE_SECONDS:
+                # A hold is placed before the station starts and linked once it has: a session
+                # this old without one never gets one, so its running updates need no more reads.
+                if len(self._no_hold) >= NO_HOLD_MEMORY:
+                    self._no_hold.clear()
+                self._no_hold.add(session_id)
             return
         if session_id in self._stopping or self.stop_session is None:
             return
