@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
@@ -47,6 +49,7 @@ from domain.tariffs.pricing import PricedSession
 log = logging.getLogger(__name__)
 
 HOLD_LINK_GRACE_SECONDS = 120  # a start's hold is linked to its session well within this
+YOUNG_RECHECK_SECONDS = 5.0  # a younger session without a hold is asked again after this
 NO_HOLD_MEMORY = 100_000  # sessions remembered as holding nothing (cleared when full)
 
 StopSession = Callable[[ChargingSession], Awaitable[object]]
@@ -70,7 +73,8 @@ class BillingService(Customers, Memberships, Settlement, Refunds, Webhooks, Repo
         self.retry_after = retry_after
         self.settle_claim = settle_claim
         self._stopping: set[PydanticObjectId] = set()
-        self._no_hold: set[PydanticObjectId] = set()  # running sessions known to have no hold
+        # running sessions known to have no hold -> until when that is trusted (monotonic)
+        self._no_hold: dict[PydanticObjectId, float] = {}
 
     # -- starting -------------------------------------------------------------------------------
 
@@ -174,21 +178,33 @@ class BillingService(Customers, Memberships, Settlement, Refunds, Webhooks, Repo
             session = await charging_repo.get_session(session_id)
             if session is not None:
                 await self.finalize(session)
-            self._no_hold.discard(session_id)
+            self._no_hold.pop(session_id, None)
         elif self.stop_session is not None and event.status in {s.value for s in RUNNING}:
-            if event.driver_id is None or session_id in self._no_hold:
+            if event.driver_id is None or self._known_without_hold(session_id):
                 return  # only a driver's app start places a hold; this session has none
             await self._stop_at_hold(session_id, event.duration_seconds)
+
+    def _known_without_hold(self, session_id: PydanticObjectId) -> bool:
+        until = self._no_hold.get(session_id)
+        if until is None:
+            return False
+        if until < time.monotonic():
+            del self._no_hold[session_id]
+            return False
+        return True
 
     async def _stop_at_hold(self, session_id: PydanticObjectId, age_seconds: int = 0) -> None:
         payment = await repo.payment_for_session(session_id)
         if payment is None or payment.status is not PaymentStatus.AUTHORIZED:
-            if age_seconds > HOLD_LINK_GRACE_SECONDS:
-                # A hold is placed before the station starts and linked once it has: a session
-                # this old without one never gets one, so its running updates need no more reads.
-                if len(self._no_hold) >= NO_HOLD_MEMORY:
-                    self._no_hold.clear()
-                self._no_hold.add(session_id)
+            # A hold is placed before the station starts and linked once it has: a session this
+            # old without one never gets one, so its running updates need no more reads. A young
+            # one is asked again after a few seconds (its hold may be being linked right now).
+            if len(self._no_hold) >= NO_HOLD_MEMORY:
+                self._no_hold.clear()
+            young = age_seconds <= HOLD_LINK_GRACE_SECONDS
+            self._no_hold[session_id] = time.monotonic() + (
+                YOUNG_RECHECK_SECONDS if young else math.inf
+            )
             return
         if session_id in self._stopping or self.stop_session is None:
             return
