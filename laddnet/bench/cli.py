@@ -89,7 +89,7 @@ def plan_from(args: argparse.Namespace) -> tuple[Plan, int]:
         time_scale=args.time_scale or (10.0 if quick else 1.0),
         ramp_start=args.ramp_start,
         ramp_step=args.ramp_step or (5.0 if quick else 6.0),
-        ramp_max_steps=6 if quick else 8,
+        ramp_max_steps=6 if quick else 10,
         operators=args.operators,
         fanout_ramp_start=args.fanout_ramp_start,
         soak_duration=(args.duration if soak else None) or 3600.0,
