@@ -6,7 +6,7 @@ for health and the OFFLINE check; it writes only its own collections.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -205,10 +205,24 @@ def _connectivity(row: dict[str, Any]) -> Connectivity:
 
 
 async def connectivity(station_ids: Sequence[PydanticObjectId] | None = None) -> list[Connectivity]:
-    """Connectivity of the given stations, or of every station (the periodic OFFLINE check)."""
+    """Connectivity of the given stations, or of every station."""
     query: dict[str, Any] = {} if station_ids is None else {"_id": {"$in": list(station_ids)}}
     cursor = Station.get_pymongo_collection().find(query, _CONNECTIVITY_FIELDS)
     return [_connectivity(row) async for row in cursor]
+
+
+async def connectivity_pages(page: int = 500) -> AsyncIterator[list[Connectivity]]:
+    """Every station's connectivity, ``page`` at a time (the periodic OFFLINE check): each page
+    is fetched and decoded on its own, so a large network never decodes in one long stretch."""
+    cursor = Station.get_pymongo_collection().find({}, _CONNECTIVITY_FIELDS, batch_size=page)
+    rows: list[Connectivity] = []
+    async for row in cursor:
+        rows.append(_connectivity(row))
+        if len(rows) >= page:
+            yield rows
+            rows = []
+    if rows:
+        yield rows
 
 
 # -- webhooks --------------------------------------------------------------------------------------

@@ -54,6 +54,7 @@ WATCHED = (
     SecurityEventReported,
     TransferStatusReported,
 )
+YIELD_EVERY = 250  # stations judged between two yields to the event loop in the periodic check
 STALE_AFTER_SECONDS = 900  # a connector silent this long is not judged on its last values
 
 
@@ -228,7 +229,9 @@ class DiagnosticsService(AlertOperations, HealthOperations, TransferTracking):
             by_station: dict[PydanticObjectId, list[Alert]] = {}
             for a in fresh:
                 by_station.setdefault(a.station_id, []).append(a)
-            for sid, mem in self._stations.items():
+            for i, (sid, mem) in enumerate(list(self._stations.items())):
+                if i % YIELD_EVERY == YIELD_EVERY - 1:
+                    await asyncio.sleep(0)  # let stations' messages in between
                 async with mem.lock:
                     mem.set_open(by_station.get(sid, []))
                     await self._judge_held(mem, now)
@@ -248,7 +251,17 @@ class DiagnosticsService(AlertOperations, HealthOperations, TransferTracking):
         """Raise OFFLINE for stations disconnected or silent too long; resolve the ones back."""
         now = stored_time(now or utcnow())
         open_offline = {a.station_id: a for a in await repo.open_alerts_of_kind(AlertKind.OFFLINE)}
-        for row in await repo.connectivity():
+        async for page in repo.connectivity_pages(YIELD_EVERY):
+            await asyncio.sleep(0)  # a page at a time: stations' messages go in between
+            await self._check_offline_page(page, open_offline, now)
+
+    async def _check_offline_page(
+        self,
+        page: list[repo.Connectivity],
+        open_offline: dict[PydanticObjectId, Alert],
+        now: datetime,
+    ) -> None:
+        for row in page:
             rule = (await self._rules(row.org_id, row.site_id))[AlertKind.OFFLINE]
             if not rule.enabled:
                 continue
