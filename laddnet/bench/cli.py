@@ -9,6 +9,7 @@ import asyncio
 import json
 import logging
 import math
+import signal
 import statistics
 import tempfile
 import time
@@ -199,4 +200,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING)
     args = build_parser().parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
+    # SIGTERM stops like Ctrl-C, so the server under test and the bench's mongod are stopped too
+    # (a terminated bench used to leave both running).
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     return asyncio.run(bench(args))
