@@ -189,8 +189,14 @@ async def _priced(
     billing = optional_billing(ctx)
     if billing is not None and progress.cost is None:
         with coded_errors():
-            found = session or await charging(ctx).get_session(_session_id(event.session_id))
-            cost = await billing.session_cost(found)
+            if session is not None:
+                cost = await billing.session_cost(session)
+            elif SessionStatus(event.status) in FINAL:
+                ended = await charging(ctx).get_session(_session_id(event.session_id))
+                cost = await billing.session_cost(ended)
+            else:  # a running update: the pricing context is remembered between updates
+                sid = _session_id(event.session_id)
+                cost = await billing.live_cost(sid, lambda: charging(ctx).get_session(sid))
         progress.cost = Money.from_domain(cost) if cost else None
     return progress
 

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from beanie import PydanticObjectId
 
 from domain.billing import repository as repo
+from domain.billing.costing import price_stored_session
 from domain.billing.customers import Customers
 from domain.billing.errors import GatewayUnavailable, PaymentDeclined
 from domain.billing.gateway import PaymentGateway
@@ -44,11 +45,14 @@ from domain.common.money import Money
 from domain.network import repository as network_repo
 from domain.network.models import Station
 from domain.tariffs import repository as tariffs_repo
+from domain.tariffs.models import Tariff
+from domain.tariffs.pricing import Membership as Benefits
 from domain.tariffs.pricing import PricedSession
 
 log = logging.getLogger(__name__)
 
 HOLD_LINK_GRACE_SECONDS = 120  # a start's hold is linked to its session well within this
+LIVE_CONTEXT_SECONDS = 30.0  # how long a running session's pricing context is reused
 YOUNG_RECHECK_SECONDS = 5.0  # a younger session without a hold is asked again after this
 NO_HOLD_MEMORY = 100_000  # sessions remembered as holding nothing (cleared when full)
 
@@ -75,6 +79,10 @@ class BillingService(Customers, Memberships, Settlement, Refunds, Webhooks, Repo
         self._stopping: set[PydanticObjectId] = set()
         # running sessions known to have no hold -> until when that is trusted (monotonic)
         self._no_hold: dict[PydanticObjectId, float] = {}
+        # session -> (trusted until, tariff, timezone, benefits): the live cost's context
+        self._live_context: dict[
+            PydanticObjectId, tuple[float, Tariff | None, str, Benefits | None]
+        ] = {}
 
     # -- starting -------------------------------------------------------------------------------
 
@@ -286,6 +294,46 @@ class BillingService(Customers, Memberships, Settlement, Refunds, Webhooks, Repo
         if payment is not None and payment.receipt is not None:
             return Money(payment.receipt.total, payment.receipt.currency)
         priced, _ = await self._price(session, payment, now=utcnow())
+        return priced.total_money if priced is not None else None
+
+    async def live_cost(
+        self,
+        session_id: PydanticObjectId,
+        load_session: Callable[[], Awaitable[ChargingSession]],
+        *,
+        now: datetime | None = None,
+    ) -> Money | None:
+        """``session_cost`` for a running session's progress updates, which come every few
+        seconds per session: the pricing context (payment, tariff snapshot or the station's
+        tariff, timezone, membership benefits) is looked up once per ``LIVE_CONTEXT_SECONDS`` and
+        reused, so an update of a session without tariff reads nothing and one with a tariff reads
+        the session and its samples (the pricing itself is the bill's)."""
+        now = now or utcnow()
+        clock = time.monotonic()
+        cached = self._live_context.get(session_id)
+        if cached is None or cached[0] < clock:
+            session = await load_session()
+            payment = await repo.payment_for_session(session_id)
+            if payment is not None and payment.receipt is not None:
+                self._live_context.pop(session_id, None)
+                return Money(payment.receipt.total, payment.receipt.currency)
+            tariff, tz = await self._tariff_for(session, payment)
+            benefits = None
+            if tariff is not None and session.driver_id is not None:
+                _, benefits = await self._benefits(session.driver_id, session.org_id, now)
+            if len(self._live_context) >= NO_HOLD_MEMORY:
+                self._live_context.clear()
+            cached = (clock + LIVE_CONTEXT_SECONDS, tariff, tz, benefits)
+            self._live_context[session_id] = cached
+            if tariff is None:
+                return None
+        else:
+            if cached[1] is None:
+                return None
+            session = await load_session()
+        _, tariff, tz, benefits = cached
+        assert tariff is not None
+        priced = await price_stored_session(session, tariff, tz, now=now, benefits=benefits)
         return priced.total_money if priced is not None else None
 
     def is_settled(self, payment: SessionPayment) -> bool:

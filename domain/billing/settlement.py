@@ -19,6 +19,7 @@ from domain.charging.state import SessionStatus
 from domain.common.clock import as_utc, utcnow
 from domain.network import repository as network_repo
 from domain.tariffs import repository as tariffs_repo
+from domain.tariffs.models import Tariff
 from domain.tariffs.pricing import Membership as Benefits
 from domain.tariffs.pricing import PricedSession
 
@@ -39,17 +40,7 @@ class Settlement:
     ) -> tuple[PricedSession | None, Membership | None]:
         """The session priced with its payment's tariff snapshot (else the station's tariff now)
         and the driver's membership benefits."""
-        tariff, tz = (payment.tariff, payment.site_timezone) if payment else (None, "UTC")
-        if payment is None:
-            station = await network_repo.get_station(session.station_id)
-            doc = (
-                await tariffs_repo.get_tariff(station.tariff_id)
-                if station and station.tariff_id
-                else None
-            )
-            tariff = doc.tariff if doc else None
-            site = await network_repo.get_site(session.site_id)
-            tz = site.timezone if site else "UTC"
+        tariff, tz = await self._tariff_for(session, payment)
         if tariff is None:
             return None, None
         membership, benefits = (None, None)
@@ -57,6 +48,22 @@ class Settlement:
             membership, benefits = await self._benefits(session.driver_id, session.org_id, now)
         priced = await price_stored_session(session, tariff, tz, now=now, benefits=benefits)
         return priced, membership
+
+    async def _tariff_for(
+        self, session: ChargingSession, payment: SessionPayment | None
+    ) -> tuple[Tariff | None, str]:
+        """The tariff a session is priced with and the site's timezone: the payment's snapshot,
+        else the station's tariff now."""
+        if payment is not None:
+            return payment.tariff, payment.site_timezone
+        station = await network_repo.get_station(session.station_id)
+        doc = (
+            await tariffs_repo.get_tariff(station.tariff_id)
+            if station and station.tariff_id
+            else None
+        )
+        site = await network_repo.get_site(session.site_id)
+        return (doc.tariff if doc else None), (site.timezone if site else "UTC")
 
     async def _payment_at_end(self, session: ChargingSession) -> SessionPayment:
         """The session's payment, or a new one for a session not started from the app."""
