@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from domain.charging import repository as charging_repo
+from domain.charging import sample_repository as sample_repo
 from domain.charging.metering import ENERGY_REGISTER
 from domain.charging.models import ChargingSession
 from domain.charging.models import MeterSample as StoredSample
@@ -97,7 +97,7 @@ async def price_stored_session(
     """Load the session's samples and statuses and price them (live: up to ``now``)."""
     stored: list[StoredSample] = []
     if session.transaction_id is not None:
-        stored = await charging_repo.samples_for_transaction(
+        stored = await sample_repo.samples_for_transaction(
             session.station_id, session.transaction_id
         )
     started = as_utc(session.started_at) if session.started_at else None

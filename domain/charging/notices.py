@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from domain.charging import metering
-from domain.charging import repository as repo
+from domain.charging import notice_repository as notice_repo
 from domain.charging.models import StationReport
 from domain.charging.reports import report_events, temperature_readings
 from domain.charging.results import station_oid
@@ -57,7 +57,7 @@ class Notices:
             request_id=request_id,
             data=data or {},
         )
-        await repo.insert_report(report)
+        await notice_repo.insert_report(report)
         for event in report_events(report, site_id=str(station.site_id)):
             self.events.publish(event)
         if kind == "NotifyEvent":

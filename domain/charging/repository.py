@@ -12,21 +12,16 @@ from beanie import PydanticObjectId
 from pymongo import ReturnDocument, UpdateOne
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
-from domain.charging.metering import TELEMETRY_MEASURANDS, Sample, TelemetryRow, telemetry_rows
 from domain.charging.models import (
     ChargingSession,
     IdToken,
-    MeterSample,
-    OrphanTransactionMessage,
-    SampleMeta,
-    StationReport,
 )
 from domain.charging.recording import FLAG_ENERGY_BACKWARDS, MeterUpdate
 from domain.charging.state import ACTIVE, RUNNING, SessionStatus
-from domain.common.clock import as_utc, utcnow
+from domain.common.clock import utcnow
 
 if TYPE_CHECKING:
-    from domain.charging.sample_writer import BufferedSample
+    pass
 
 
 class PendingWrites(Protocol):
@@ -406,179 +401,3 @@ async def sessions_for_org(
         query["_id"] = {"$lt": after}
     items = await ChargingSession.find(query).sort("-_id").limit(limit).to_list()
     return items, total
-
-
-# -- meter samples ------------------------------------------------------------------------------
-
-
-async def existing_sample_keys(
-    station_id: PydanticObjectId, keys: Sequence[str], start: datetime, end: datetime
-) -> set[str]:
-    cursor = MeterSample.get_pymongo_collection().find(
-        {
-            "meta.station_id": station_id,
-            "at": {"$gte": start, "$lte": end},
-            "key": {"$in": list(keys)},
-        },
-        {"key": 1, "_id": 0},
-    )
-    return {doc["key"] async for doc in cursor}
-
-
-async def existing_sample_keys_any(keys: Sequence[str], start: datetime, end: datetime) -> set[str]:
-    """The keys among ``keys`` (of any stations; a key names its station) already stored."""
-    cursor = MeterSample.get_pymongo_collection().find(
-        {"at": {"$gte": start, "$lte": end}, "key": {"$in": list(keys)}}, {"key": 1, "_id": 0}
-    )
-    return {doc["key"] async for doc in cursor}
-
-
-async def insert_buffered_samples(batch: Sequence[BufferedSample]) -> None:
-    docs = [
-        MeterSample(
-            at=b.sample.at,
-            meta=SampleMeta(station_id=b.station_id, connector_id=b.connector_id, org_id=b.org_id),
-            measurand=b.sample.measurand,
-            value=b.sample.value,
-            unit=b.sample.unit,
-            phase=b.sample.phase,
-            location=b.sample.location,
-            context=b.sample.context,
-            transaction_id=b.transaction_id,
-            key=b.key,
-            reported_at=b.sample.reported_at,
-        )
-        for b in sorted(batch, key=lambda b: (str(b.station_id), b.connector_id, b.sample.at))
-    ]
-    if docs:
-        # ordered: on this time-series collection an unordered batch spanning many stations costs
-        # mongod an extra bucket update per station (serverStatus opcounters); there is no unique
-        # index to continue past, and a batch failing halfway is retried by key (sample_writer)
-        await MeterSample.insert_many(docs, ordered=True)
-
-
-async def insert_samples(
-    org_id: PydanticObjectId,
-    station_id: PydanticObjectId,
-    connector_id: int,
-    transaction_id: str | None,
-    samples: Sequence[tuple[str, Sample]],
-) -> None:
-    meta = SampleMeta(station_id=station_id, connector_id=connector_id, org_id=org_id)
-    docs = [
-        MeterSample(
-            at=s.at,
-            meta=meta,
-            measurand=s.measurand,
-            value=s.value,
-            unit=s.unit,
-            phase=s.phase,
-            location=s.location,
-            context=s.context,
-            transaction_id=transaction_id,
-            key=key,
-            reported_at=s.reported_at,
-        )
-        for key, s in samples
-    ]
-    if docs:
-        await MeterSample.insert_many(docs)
-
-
-async def samples_between(
-    station_id: PydanticObjectId, start: datetime, end: datetime, limit: int
-) -> list[MeterSample]:
-    await flush_pending()
-    return (
-        await MeterSample.find({"meta.station_id": station_id, "at": {"$gte": start, "$lt": end}})
-        .sort("+at")
-        .limit(limit)
-        .to_list()
-    )
-
-
-async def samples_for_transaction(
-    station_id: PydanticObjectId, transaction_id: str
-) -> list[MeterSample]:
-    await flush_pending()
-    return (
-        await MeterSample.find({"meta.station_id": station_id, "transaction_id": transaction_id})
-        .sort("+at")
-        .to_list()
-    )
-
-
-# -- orphans and reports ------------------------------------------------------------------------
-
-
-async def record_orphan(message: OrphanTransactionMessage) -> None:
-    await OrphanTransactionMessage.get_pymongo_collection().update_one(
-        {
-            "station_id": message.station_id,
-            "transaction_id": message.transaction_id,
-            "action": message.action,
-        },
-        {
-            "$setOnInsert": {
-                "org_id": message.org_id,
-                "charge_point_id": message.charge_point_id,
-                "data": message.data,
-                "first_received_at": message.first_received_at,
-            },
-            "$set": {"last_received_at": message.last_received_at},
-            "$inc": {"times_received": 1},
-        },
-        upsert=True,
-    )
-
-
-async def orphans_for_station(station_id: PydanticObjectId) -> list[OrphanTransactionMessage]:
-    return await OrphanTransactionMessage.find({"station_id": station_id}).to_list()
-
-
-async def insert_report(report: StationReport) -> None:
-    await report.insert()
-
-
-async def reports_for_station(
-    station_id: PydanticObjectId, kind: str | None = None, limit: int = 100
-) -> list[StationReport]:
-    query: dict[str, Any] = {"station_id": station_id}
-    if kind is not None:
-        query["kind"] = kind
-    return await StationReport.find(query).sort("-at").limit(limit).to_list()
-
-
-async def telemetry(
-    station_id: PydanticObjectId, start: datetime, end: datetime, limit: int
-) -> list[TelemetryRow]:
-    """Per-timestamp rows per connector in [start, end): temperature, voltage, current, power,
-    energy and SoC (see metering.telemetry_row for how phases are combined)."""
-    await flush_pending()
-    cursor = MeterSample.get_pymongo_collection().find(
-        {
-            "meta.station_id": station_id,
-            "at": {"$gte": start, "$lt": end},
-            "measurand": {"$in": list(TELEMETRY_MEASURANDS)},
-        },
-        {"_id": 0, "key": 0, "transaction_id": 0},
-        sort=[("at", 1)],
-        limit=limit,
-    )
-    pairs: list[tuple[int, Sample]] = []
-    async for doc in cursor:
-        pairs.append(
-            (
-                int(doc["meta"]["connector_id"]),
-                Sample(
-                    at=as_utc(doc["at"]),
-                    measurand=doc["measurand"],
-                    value=float(doc["value"]),
-                    unit=doc["unit"],
-                    phase=doc.get("phase"),
-                    location=doc.get("location"),
-                    context=doc.get("context"),
-                ),
-            )
-        )
-    return telemetry_rows(pairs)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 from beanie import PydanticObjectId
 
 from domain.charging import repository as repo
+from domain.charging import sample_repository as sample_repo
 from domain.charging.metering import Sample
 
 log = logging.getLogger(__name__)
@@ -121,8 +122,8 @@ class SampleWriter:
         keys = [b.key for b in batch]
         start = min(b.sample.at for b in batch)
         end = max(b.sample.at for b in batch)
-        stored = await repo.existing_sample_keys_any(keys, start, end)
-        await repo.insert_buffered_samples([b for b in batch if b.key not in stored])
+        stored = await sample_repo.existing_sample_keys_any(keys, start, end)
+        await sample_repo.insert_buffered_samples([b for b in batch if b.key not in stored])
 
     def _flush_lock(self) -> asyncio.Lock:
         if self._lock is None:

@@ -15,6 +15,7 @@ from beanie import PydanticObjectId
 
 from domain.charging import recording
 from domain.charging import repository as repo
+from domain.charging import sample_repository as sample_repo
 from domain.charging.commands import RemoteStart, RemoteStop, StationCommandService
 from domain.charging.errors import InvalidIdTag, SessionNotFound
 from domain.charging.metering import TelemetryRow
@@ -256,7 +257,7 @@ class ChargingService(StationReports):
             raise InvalidInput("the range must end after it starts", field="range")
         if end - start > MAX_TELEMETRY_RANGE:
             raise InvalidInput("the range is at most 31 days", field="range")
-        return await repo.telemetry(station_id, start, end, MAX_TELEMETRY_SAMPLES)
+        return await sample_repo.telemetry(station_id, start, end, MAX_TELEMETRY_SAMPLES)
 
 
 def is_app_tag(id_tag: str) -> bool:

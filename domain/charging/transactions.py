@@ -17,7 +17,9 @@ from typing import Any
 from beanie import PydanticObjectId
 
 from domain.charging import metering, recording, timestamps
+from domain.charging import notice_repository as notice_repo
 from domain.charging import repository as repo
+from domain.charging import sample_repository as sample_repo
 from domain.charging.metering import MeterReading
 from domain.charging.models import (
     ChargingSession,
@@ -332,7 +334,9 @@ class StationReports(Starts, Notices):
                 prepare=prepare,
             )
             if created:  # a new transaction: none of its samples can be stored yet
-                await repo.insert_samples(station.org_id, sid, connector_id, transaction_id, keyed)
+                await sample_repo.insert_samples(
+                    station.org_id, sid, connector_id, transaction_id, keyed
+                )
                 self.sample_writer.remember_keys([k for k, _ in keyed])
                 self._publish_telemetry(station, connector_id, fresh, now)
                 return TransactionEventResult(session, status)
@@ -377,9 +381,9 @@ class StationReports(Starts, Notices):
             return []
         start = min(s.at for _, s in unique)
         end = max(s.at for _, s in unique)
-        seen = await repo.existing_sample_keys(sid, [k for k, _ in unique], start, end)
+        seen = await sample_repo.existing_sample_keys(sid, [k for k, _ in unique], start, end)
         fresh = [(k, s) for k, s in unique if k not in seen]
-        await repo.insert_samples(station.org_id, sid, connector_id, transaction_id, fresh)
+        await sample_repo.insert_samples(station.org_id, sid, connector_id, transaction_id, fresh)
         self.sample_writer.remember_keys([k for k, _ in fresh])
         return [s for _, s in fresh]
 
@@ -405,7 +409,7 @@ class StationReports(Starts, Notices):
         data: dict[str, Any],
         now: datetime,
     ) -> None:
-        await repo.record_orphan(
+        await notice_repo.record_orphan(
             OrphanTransactionMessage(
                 org_id=station.org_id,
                 station_id=station_oid(station),

@@ -16,6 +16,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from domain.charging import repository as charging_repo
+from domain.charging import sample_repository as sample_repo
 from domain.charging.models import ChargingSession, OrphanTransactionMessage
 from domain.charging.state import SessionStatus
 from domain.charging.timestamps import FLAG_OUT_OF_RANGE
@@ -127,7 +128,7 @@ async def test_replayed_start_gets_the_same_transaction_and_a_retried_stop_count
     assert again_ended is not None
     assert (again_ended.ended_at, again_ended.energy_wh) == (ended.ended_at, 20_000)
     assert again_ended.updated_at == ended.updated_at  # nothing written twice
-    samples = await charging_repo.samples_for_transaction(station.id, str(first.transaction_id))
+    samples = await sample_repo.samples_for_transaction(station.id, str(first.transaction_id))
     assert len(samples) == 4
 
 
@@ -207,6 +208,6 @@ async def test_timestamps_far_ahead_or_before_2017_are_flagged_not_dropped(csms:
     assert session.reported_started_at == datetime(2015, 6, 1, tzinfo=UTC)
     assert session.started_at is not None and session.started_at >= before.replace(microsecond=0)
     assert session.energy_wh == 900  # the reading itself is kept and counted
-    (sample,) = await charging_repo.samples_for_transaction(station.id, str(tx))
+    (sample,) = await sample_repo.samples_for_transaction(station.id, str(tx))
     assert sample.reported_at == datetime(2099, 1, 1, tzinfo=UTC)
     assert sample.at < datetime(2098, 1, 1, tzinfo=UTC)

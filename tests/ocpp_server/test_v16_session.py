@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from ocpp.v16 import call
 
 from domain.charging import repository as charging_repo
+from domain.charging import sample_repository as sample_repo
 from domain.charging.state import SessionStatus
 from domain.common.events import SessionUpdated, StationTelemetryUpdated
 from domain.network import repository as network_repo
@@ -152,7 +153,7 @@ async def test_a_16_station_boots_authorises_charges_and_stops(csms: Csms) -> No
     assert session.max_power_w == 21_000.0
     assert session.connector_lock is None and session.flags == []
 
-    samples = await charging_repo.samples_for_transaction(station.id, str(tx))
+    samples = await sample_repo.samples_for_transaction(station.id, str(tx))
     assert len(samples) == 9
     energy = [s for s in samples if s.measurand == "Energy.Active.Import.Register"]
     assert [(s.value, s.unit) for s in energy] == [(13_500.0, "Wh"), (15_250.0, "Wh")]

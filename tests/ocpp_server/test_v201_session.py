@@ -7,7 +7,9 @@ from typing import Any
 
 from ocpp.v201 import call
 
+from domain.charging import notice_repository as notice_repo
 from domain.charging import repository as charging_repo
+from domain.charging import sample_repository as sample_repo
 from domain.charging.state import SessionStatus
 from domain.network import repository as network_repo
 from tests.factories.charging import connect_charge_point, link_tag
@@ -138,7 +140,7 @@ async def test_a_201_station_boots_authorises_charges_and_stops(csms: Csms) -> N
             ("FirmwareStatus", call.FirmwareStatusNotification(status="Installed", request_id=4)),
         ]:
             await cp.call(req)
-            reports = await charging_repo.reports_for_station(station.id, kind)
+            reports = await notice_repo.reports_for_station(station.id, kind)
             assert len(reports) == 1, kind
 
     session = await charging_repo.session_by_transaction(station.id, "TX-201-A")
@@ -153,9 +155,9 @@ async def test_a_201_station_boots_authorises_charges_and_stops(csms: Csms) -> N
     assert session.stop_reason == "EVDisconnected" and session.driver_id == driver_id
     assert session.last_seq_no == 2 and session.flags == []
     assert session.evse_id == 1 and session.connector_id == 1
-    samples = await charging_repo.samples_for_transaction(station.id, "TX-201-A")
+    samples = await sample_repo.samples_for_transaction(station.id, "TX-201-A")
     assert len(samples) == 9 + 3  # 3 events + MeterValues (tied to the running session)
     stored = await network_repo.get_station(station.id)
     assert stored is not None and stored.ocpp_version == "2.0.1" and stored.model == "Wallbox X"
-    logs = await charging_repo.reports_for_station(station.id, "LogStatus")
+    logs = await notice_repo.reports_for_station(station.id, "LogStatus")
     assert (logs[0].status, logs[0].request_id) == ("Uploaded", 3)

@@ -7,7 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from domain.charging import notice_repository as notice_repo
 from domain.charging import repository as repo
+from domain.charging import sample_repository as sample_repo
 from domain.charging.commands import CommandResult, StationCommand, StationCommandService
 from domain.charging.metering import MeterReading, RawSample
 from domain.charging.models import MeterSample
@@ -145,7 +147,7 @@ async def test_stop_right_after_meter_values_sees_every_sample(
     assert await stored(station, tx) == [1500.0, 2500.0, 3200.0]
     assert result.session is not None and result.session.status is SessionStatus.ENDED
     assert result.session.energy_wh == 2300
-    samples = await repo.samples_for_transaction(station.id, tx)  # type: ignore[arg-type]
+    samples = await sample_repo.samples_for_transaction(station.id, tx)  # type: ignore[arg-type]
     assert [s.value for s in samples] == [1500.0, 2500.0, 3200.0]
 
 
@@ -176,7 +178,7 @@ async def test_meter_values_of_an_unknown_transaction_are_kept_as_an_orphan(
     await charging.meter_values(station, connector_id=1, transaction_id="999", readings=readings)
     await charging.close()
     assert await stored(station, "999") == [1500.0]
-    orphans = await repo.orphans_for_station(station.id)  # type: ignore[arg-type]
+    orphans = await notice_repo.orphans_for_station(station.id)  # type: ignore[arg-type]
     assert [(o.transaction_id, o.action) for o in orphans] == [("999", "MeterValues")]
 
 
@@ -191,7 +193,7 @@ async def test_a_failed_flush_loses_nothing_and_the_next_one_stores_it(
         raise ConnectionError("mongod unreachable")
 
     with monkeypatch.context() as patch:
-        patch.setattr(repo, "insert_buffered_samples", down)
+        patch.setattr(sample_repo, "insert_buffered_samples", down)
         with pytest.raises(ConnectionError):
             await charging.sample_writer.flush()
     assert charging.sample_writer.pending == 1
