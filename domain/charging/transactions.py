@@ -39,9 +39,9 @@ from domain.charging.rounds import Rounds
 from domain.charging.sample_writer import SampleWriter
 from domain.charging.sequences import TransactionIds
 from domain.charging.session_writer import RunningSessions, SessionWriter
-from domain.charging.starts import Starts
 from domain.charging.state import SessionStatus, from_connector_status
 from domain.charging.telemetry_event import telemetry_event
+from domain.charging.transaction_events import TransactionEvents
 from domain.common.clock import utcnow
 from domain.common.events import EventBus
 from domain.network.models import Station
@@ -59,7 +59,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-class StationReports(Starts, Notices):
+class StationReports(TransactionEvents, Notices):
     """Mixed into ``ChargingService``."""
 
     events: EventBus
@@ -260,96 +260,6 @@ class StationReports(Starts, Notices):
         recording.end(session, at=at, reason=reason, meter_stop_wh=meter_stop_wh)
         await self._save(session, now)
         return StopResult(session, status)
-
-    async def transaction_event(
-        self,
-        station: Station,
-        *,
-        event_type: str,
-        transaction_id: str,
-        seq_no: int | None,
-        timestamp: datetime | None,
-        trigger_reason: str | None = None,
-        offline: bool = False,
-        evse_id: int | None = None,
-        id_tag: str | None = None,
-        charging_state: str | None = None,
-        stopped_reason: str | None = None,
-        remote_start_id: int | None = None,
-        meter_values: list[MeterReading] | None = None,
-    ) -> TransactionEventResult:
-        """OCPP 2.0.1 TransactionEvent (Started/Updated/Ended), the same model as 1.6. The EVSE id
-        is the connector id of our station model. Out-of-order and replayed events are safe.
-        A Started event for a new transaction is one insert of the session (with what the event
-        says applied) and one of its samples."""
-        now = utcnow()
-        if event_type == "Ended":
-            await self.sample_writer.flush()  # the final bill sees every answered sample
-        token = await self.id_tokens.call(id_tag) if id_tag else None
-        status = (token.status if token else IdTokenStatus.INVALID) if id_tag else None
-        at, flag = timestamps.check(timestamp, now)
-        flags = {flag} if flag else set()
-        norm = metering.normalise(meter_values or [], now)
-        event = recording.TransactionEvent(
-            event_type=event_type,
-            at=at,
-            reported_at=timestamp if flag else None,
-            reason=stopped_reason or trigger_reason,
-            charging_state=charging_state,
-            seq_no=seq_no,
-            offline=offline,
-        )
-        sid = station_oid(station)
-        session = None
-        if event_type != "Started":
-            session = await repo.session_by_transaction(sid, transaction_id)
-        if session is None:
-            if event_type != "Started":
-                flags.add("started_implicitly")
-            values: dict[str, Any] = {
-                "transaction_id": transaction_id,
-                "evse_id": evse_id,
-                "started_at": at,
-                "reported_started_at": timestamp if flag else None,
-                "ocpp_version": "2.0.1",
-                "remote_start_id": remote_start_id,
-            }
-            connector_id = evse_id or 0
-            keyed = self._unsent(sid, connector_id, transaction_id, norm.samples)
-            fresh = [s for _, s in keyed]
-
-            def prepare(new: ChargingSession) -> None:
-                recording.apply_transaction_event(new, event, norm.flags, fresh, latest=True)
-
-            session, created = await self._open(
-                station,
-                connector_id,
-                id_tag,
-                remote_start_id,
-                values,
-                flags,
-                now,
-                replay_key="transaction_id",
-                token=token,
-                prepare=prepare,
-            )
-            if created:  # a new transaction: none of its samples can be stored yet
-                await sample_repo.insert_samples(
-                    station.org_id, sid, connector_id, transaction_id, keyed
-                )
-                self.sample_writer.remember_keys([k for k, _ in keyed])
-                self._publish_telemetry(station, connector_id, fresh, now)
-                return TransactionEventResult(session, status)
-        new = await self._store_samples(station, session.connector_id, transaction_id, norm.samples)
-        # an older event (lower seqNo) arriving late must not overwrite a newer charging state
-        latest = seq_no is None or session.last_seq_no is None or seq_no >= session.last_seq_no
-        if id_tag and session.id_tag is None:
-            session.id_tag = id_tag
-            session.driver_id = token.driver_id if token else None
-        recording.apply_transaction_event(session, event, flags | norm.flags, new, latest=latest)
-        self._publish_telemetry(station, session.connector_id, new, now)
-        await self._save(session, now)
-        return TransactionEventResult(session, status)
 
     # -- internals ------------------------------------------------------------------------------
 
