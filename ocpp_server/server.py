@@ -38,6 +38,8 @@ from ocpp_server.registry import Connection, ConnectionRegistry
 from ocpp_server.v16 import ChargePoint16
 from ocpp_server.v201 import ChargePoint201
 
+STOP_STORE_TIMEOUT = 15.0  # a stop waits this long for MongoDB to take the last writes
+
 log = logging.getLogger(__name__)
 
 SUBPROTOCOLS = {"ocpp2.0.1": "2.0.1", "ocpp1.6": "1.6"}  # preference order
@@ -124,8 +126,18 @@ class OcppServer:
         self._server = None
         for task in list(self._tasks):
             task.cancel()
+        try:
+            await asyncio.wait_for(self._store_the_rest(), STOP_STORE_TIMEOUT)
+        except TimeoutError:
+            log.error(
+                "stopped without storing the last station writes: MongoDB did not take them "
+                "within %.0f s",
+                STOP_STORE_TIMEOUT,
+            )
+
+    async def _store_the_rest(self) -> None:
         await self.deps.network.drain()  # the disconnects the closing connections submitted
-        await self.deps.charging.close()  # store the MeterValues samples still buffered
+        await self.deps.charging.close()  # the MeterValues samples and session updates buffered
 
     async def _connection(self, websocket: ServerConnection) -> None:
         station = self.authenticator.accepted.pop(websocket, None)
