@@ -4,39 +4,21 @@ through ``StationReports``."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from domain.charging import metering
 from domain.charging import notice_repository as notice_repo
 from domain.charging.models import StationReport
 from domain.charging.reports import report_events, temperature_readings
 from domain.charging.results import station_oid
+from domain.charging.sample_recording import RecordsSamples
 from domain.common.clock import utcnow
 from domain.common.events import EventBus
 from domain.network.models import Station
 
 
-class Notices:
+class Notices(RecordsSamples):
     events: EventBus
-
-    if TYPE_CHECKING:
-
-        async def _store_samples(
-            self,
-            station: Station,
-            connector_id: int,
-            transaction_id: str | None,
-            samples: list[metering.Sample],
-        ) -> list[metering.Sample]: ...
-
-        def _publish_telemetry(
-            self,
-            station: Station,
-            connector_id: int,
-            samples: list[metering.Sample],
-            now: datetime,
-        ) -> None: ...
 
     async def record_report(
         self,

@@ -14,8 +14,6 @@ TransactionEvent before billing, readers of samples (the repository calls ``flus
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -25,6 +23,7 @@ from beanie import PydanticObjectId
 
 from domain.charging import repository as repo
 from domain.charging import sample_repository as sample_repo
+from domain.charging.batched import BatchedWriter
 from domain.charging.metering import Sample
 
 log = logging.getLogger(__name__)
@@ -40,7 +39,9 @@ class BufferedSample:
     sample: Sample
 
 
-class SampleWriter:
+class SampleWriter(BatchedWriter[BufferedSample]):
+    what = "buffered meter samples"
+
     def __init__(
         self, *, interval: float = 0.1, max_batch: int = 1000, remember: int = 20_000
     ) -> None:
@@ -48,20 +49,10 @@ class SampleWriter:
         buffering it again (~180 bytes each). A retry older than that is still caught: every flush
         asks the store which keys it holds already. 20,000 covers about ten seconds of 10,000
         stations' meter values (the 200,000 kept before grew a soak's memory for half an hour)."""
-        self.interval = interval
-        self.max_batch = max_batch
+        super().__init__(interval=interval, max_batch=max_batch)
         self.remember = remember
-        self._pending: list[BufferedSample] = []
         self._recent: OrderedDict[str, None] = OrderedDict()  # keys buffered or stored lately
-        self._task: asyncio.Task[None] | None = None
-        self._has_data: asyncio.Event | None = None
-        self._full: asyncio.Event | None = None
-        self._lock: asyncio.Lock | None = None
         repo.track_pending_writes(self)
-
-    @property
-    def pending(self) -> int:
-        return len(self._pending)
 
     def seen(self, keys: Sequence[str]) -> set[str]:
         """The keys among ``keys`` buffered or stored by this process lately."""
@@ -107,15 +98,6 @@ class SampleWriter:
                 self._signal()
                 raise
 
-    async def close(self) -> None:
-        """Stop the background task and flush what is left (raises if that fails)."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await self.flush()
-
     # -- internals ------------------------------------------------------------------------------
 
     async def _write(self, batch: list[BufferedSample]) -> None:
@@ -124,40 +106,3 @@ class SampleWriter:
         end = max(b.sample.at for b in batch)
         stored = await sample_repo.existing_sample_keys_any(keys, start, end)
         await sample_repo.insert_buffered_samples([b for b in batch if b.key not in stored])
-
-    def _flush_lock(self) -> asyncio.Lock:
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        return self._lock
-
-    def _events(self) -> tuple[asyncio.Event, asyncio.Event]:
-        if self._has_data is None or self._full is None:
-            self._has_data, self._full = asyncio.Event(), asyncio.Event()
-        return self._has_data, self._full
-
-    def _signal(self) -> None:
-        if not self._pending:
-            return
-        has_data, full = self._events()
-        has_data.set()
-        if len(self._pending) >= self.max_batch:
-            full.set()
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._run())
-
-    def _reset_signals(self) -> None:
-        has_data, full = self._events()
-        has_data.clear()
-        full.clear()
-
-    async def _run(self) -> None:
-        has_data, full = self._events()
-        while True:
-            await has_data.wait()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(full.wait(), self.interval)
-            try:
-                await self.flush()
-            except Exception:
-                log.exception("could not store %d buffered meter samples; retrying", self.pending)
-                await asyncio.sleep(self.interval)

@@ -20,8 +20,6 @@ dropped and logged, so it cannot block every later update, and the ones after it
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import time
 from collections import Counter, OrderedDict
@@ -33,6 +31,7 @@ from beanie import PydanticObjectId
 from pymongo.errors import BulkWriteError
 
 from domain.charging import repository as repo
+from domain.charging.batched import BatchedWriter
 from domain.charging.models import ChargingSession
 from domain.charging.recording import MeterUpdate
 from domain.charging.state import RUNNING
@@ -49,23 +48,15 @@ class QueuedUpdate:
     query: dict[str, Any]  # which stored session it applies to (by default: session_id)
 
 
-class SessionWriter:
+class SessionWriter(BatchedWriter[QueuedUpdate]):
+    what = "session meter updates"
+
     def __init__(self, *, interval: float = 0.1, max_batch: int = 1000) -> None:
-        self.interval = interval
-        self.max_batch = max_batch
+        super().__init__(interval=interval, max_batch=max_batch)
         self.dropped = 0  # operations the database refused (logged)
-        self._pending: list[QueuedUpdate] = []
         self._sessions: Counter[PydanticObjectId] = Counter()  # queued or being written
         self._stations: Counter[PydanticObjectId] = Counter()
-        self._task: asyncio.Task[None] | None = None
-        self._wake: asyncio.Event | None = None
-        self._full: asyncio.Event | None = None
-        self._lock: asyncio.Lock | None = None
         repo.track_session_writes(self)
-
-    @property
-    def pending(self) -> int:
-        return len(self._pending)
 
     def has_pending(
         self,
@@ -123,15 +114,6 @@ class SessionWriter:
             finally:
                 self._forget(batch[:done])
 
-    async def close(self) -> None:
-        """Stop the background task and write what is left (raises if that fails)."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
-        await self.flush()
-
     # -- internals ------------------------------------------------------------------------------
 
     def _keep(self, ops: list[QueuedUpdate]) -> None:
@@ -147,43 +129,6 @@ class SessionWriter:
             self._stations[q.station_id] -= 1
             if self._stations[q.station_id] <= 0:
                 del self._stations[q.station_id]
-
-    def _flush_lock(self) -> asyncio.Lock:
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        return self._lock
-
-    def _events(self) -> tuple[asyncio.Event, asyncio.Event]:
-        if self._wake is None or self._full is None:
-            self._wake, self._full = asyncio.Event(), asyncio.Event()
-        return self._wake, self._full
-
-    def _signal(self) -> None:
-        if not self._pending:
-            return
-        wake, full = self._events()
-        wake.set()
-        if len(self._pending) >= self.max_batch:
-            full.set()
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._run())
-
-    def _reset_signals(self) -> None:
-        wake, full = self._events()
-        wake.clear()
-        full.clear()
-
-    async def _run(self) -> None:
-        wake, full = self._events()
-        while True:
-            await wake.wait()
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(full.wait(), self.interval)
-            try:
-                await self.flush()
-            except Exception:
-                log.exception("could not write %d session meter updates; retrying", self.pending)
-                await asyncio.sleep(self.interval)
 
 
 def _first_failed(exc: BulkWriteError) -> int | None:

@@ -15,6 +15,7 @@ from domain.charging import sample_repository as sample_repo
 from domain.charging.metering import MeterReading
 from domain.charging.models import ChargingSession, IdTokenStatus
 from domain.charging.results import TransactionEventResult, station_oid
+from domain.charging.sample_recording import RecordsSamples
 from domain.charging.starts import Starts
 from domain.common.clock import utcnow
 from domain.network.models import Station
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
     from domain.charging.sample_writer import SampleWriter
 
 
-class TransactionEvents(Starts):
+class TransactionEvents(Starts, RecordsSamples):
     if TYPE_CHECKING:
 
         @property
@@ -36,22 +37,6 @@ class TransactionEvents(Starts):
             transaction_id: str | None,
             samples: list[metering.Sample],
         ) -> list[tuple[str, metering.Sample]]: ...
-
-        async def _store_samples(
-            self,
-            station: Station,
-            connector_id: int,
-            transaction_id: str | None,
-            samples: list[metering.Sample],
-        ) -> list[metering.Sample]: ...
-
-        def _publish_telemetry(
-            self,
-            station: Station,
-            connector_id: int,
-            samples: list[metering.Sample],
-            now: datetime,
-        ) -> None: ...
 
     async def transaction_event(
         self,
