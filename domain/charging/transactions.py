@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from functools import cached_property
 from typing import Any
 
 from beanie import PydanticObjectId
@@ -64,59 +65,43 @@ class StationReports(TransactionEvents, Notices):
 
     events: EventBus
     network: NetworkService
-    _sample_writer: SampleWriter | None = None
-    _session_writer: SessionWriter | None = None
-    _running: RunningSessions | None = None
-    _transaction_ids: TransactionIds | None = None
-    _session_inserts: Rounds[ChargingSession, str | None] | None = None
-    _id_tokens: Rounds[str, IdToken | None] | None = None
+    # Made on first use (the mixins have no constructor of their own).
 
-    @property
+    @cached_property
     def sample_writer(self) -> SampleWriter:
-        """This service's batch writer of MeterValues samples (made on first use)."""
-        if self._sample_writer is None:
-            self._sample_writer = SampleWriter()
-        return self._sample_writer
+        """This service's batch writer of MeterValues samples."""
+        return SampleWriter()
 
-    @property
+    @cached_property
     def session_writer(self) -> SessionWriter:
-        """This service's batch writer of the sessions' MeterValues updates (made on first use)."""
-        if self._session_writer is None:
-            self._session_writer = SessionWriter()
-        return self._session_writer
+        """This service's batch writer of the sessions' MeterValues updates."""
+        return SessionWriter()
 
-    @property
+    @cached_property
     def running(self) -> RunningSessions:
         """This process's copy of the running sessions MeterValues update."""
-        if self._running is None:
-            self._running = RunningSessions()
-        return self._running
+        return RunningSessions()
 
-    @property
+    @cached_property
     def transaction_ids(self) -> TransactionIds:
-        if self._transaction_ids is None:
-            self._transaction_ids = TransactionIds()
-        return self._transaction_ids
+        return TransactionIds()
 
-    @property
+    @cached_property
     def session_inserts(self) -> Rounds[ChargingSession, str | None]:
         """Inserts of started sessions, group-committed across concurrent starts."""
-        if self._session_inserts is None:
-            self._session_inserts = Rounds(repo.insert_sessions)
-        return self._session_inserts
+        return Rounds(repo.insert_sessions)
 
-    @property
+    @cached_property
     def id_tokens(self) -> Rounds[str, IdToken | None]:
         """Id token reads, one query for the concurrent ones."""
-        if self._id_tokens is None:
-            self._id_tokens = Rounds(repo.id_tokens_by_tag)
-        return self._id_tokens
+        return Rounds(repo.id_tokens_by_tag)
 
     async def close(self) -> None:
         """Store the samples and session updates still buffered (on shutdown); raises the first
         failure after trying both."""
         failure: BaseException | None = None
-        for writer in (self._session_writer, self._sample_writer):
+        made = self.__dict__  # only the writers in use: closing must not make new ones
+        for writer in (made.get("session_writer"), made.get("sample_writer")):
             if writer is None:
                 continue
             try:
