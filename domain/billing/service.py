@@ -55,6 +55,7 @@ HOLD_LINK_GRACE_SECONDS = 120  # a start's hold is linked to its session well wi
 LIVE_CONTEXT_SECONDS = 30.0  # how long a running session's pricing context is reused
 YOUNG_RECHECK_SECONDS = 5.0  # a younger session without a hold is asked again after this
 NO_HOLD_MEMORY = 100_000  # sessions remembered as holding nothing (cleared when full)
+LIVE_CONTEXT_MEMORY = 20_000  # running sessions whose pricing context is kept (cleared when full)
 
 StopSession = Callable[[ChargingSession], Awaitable[object]]
 
@@ -187,6 +188,7 @@ class BillingService(Customers, Memberships, Settlement, Refunds, Webhooks, Repo
             if session is not None:
                 await self.finalize(session)
             self._no_hold.pop(session_id, None)
+            self._live_context.pop(session_id, None)
         elif self.stop_session is not None and event.status in {s.value for s in RUNNING}:
             if event.driver_id is None or self._known_without_hold(session_id):
                 return  # only a driver's app start places a hold; this session has none
@@ -321,7 +323,7 @@ class BillingService(Customers, Memberships, Settlement, Refunds, Webhooks, Repo
             benefits = None
             if tariff is not None and session.driver_id is not None:
                 _, benefits = await self._benefits(session.driver_id, session.org_id, now)
-            if len(self._live_context) >= NO_HOLD_MEMORY:
+            if len(self._live_context) >= LIVE_CONTEXT_MEMORY:
                 self._live_context.clear()
             cached = (clock + LIVE_CONTEXT_SECONDS, tariff, tz, benefits)
             self._live_context[session_id] = cached
