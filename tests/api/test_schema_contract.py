@@ -1,12 +1,11 @@
-"""schema.graphql is the code's schema, and every client operation in ../shared/clients validates.
+"""schema.graphql is the code's schema, and every client operation in the contract validates.
 
-Operations whose issue is still open are listed in PENDING, here and nowhere else. A pending
+The project's copy of the contract is ``clients/``; it must equal ``../shared/clients`` where that
+exists. Operations whose issue is still open are listed in ``tests.contract.PENDING``. A pending
 operation must still fail validation: once it validates, this test fails until it leaves the list.
 """
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 from graphql import (
@@ -18,19 +17,14 @@ from graphql import (
 )
 
 from api.schema_export import export_schema
+from tests.contract import CLIENTS, PENDING, REPO, SHARED_CLIENTS, client_files
 
-REPO = Path(__file__).resolve().parents[2]
 SCHEMA_FILE = REPO / "schema.graphql"
-CLIENTS = REPO.parent / "shared" / "clients"
-
-PENDING: dict[str, str] = {}
 
 
 def _operations() -> list[tuple[str, str, DocumentNode]]:
-    files = sorted(CLIENTS.glob("*.graphql"))
-    assert files, f"no client documents in {CLIENTS}: the contract must be checked, not skipped"
     out = []
-    for path in files:
+    for path in client_files():
         document = parse(path.read_text())
         for definition in document.definitions:
             assert isinstance(definition, OperationDefinitionNode) and definition.name
@@ -40,6 +34,18 @@ def _operations() -> list[tuple[str, str, DocumentNode]]:
 
 
 OPERATIONS = _operations()
+
+
+def test_the_projects_copy_equals_the_shared_contract() -> None:
+    if not SHARED_CLIENTS.is_dir():
+        pytest.skip(
+            f"{SHARED_CLIENTS} is not beside this clone: the project's copy is the contract"
+        )
+    ours = {p.name: p.read_bytes() for p in CLIENTS.iterdir() if p.is_file()}
+    theirs = {p.name: p.read_bytes() for p in SHARED_CLIENTS.iterdir() if p.is_file()}
+    assert sorted(ours) == sorted(theirs), "clients/ and ../shared/clients hold different files"
+    differ = sorted(name for name in ours if ours[name] != theirs[name])
+    assert differ == [], f"clients/ differs from ../shared/clients in {differ}: copy them over"
 
 
 def test_committed_schema_matches_the_code() -> None:

@@ -15,8 +15,7 @@ from laddnet.bench.gql import SESSION_PROGRESS, SIGN_IN, STATION_EVENTS
 from laddnet.bench.report import flatten, render
 from laddnet.bench.runner import Plan, percentile, run_once
 from laddnet.bench.targets import ServerProcess, copy_template, free_port, register_stations
-
-CLIENTS = Path(__file__).resolve().parents[3] / "shared" / "clients"
+from tests.contract import CLIENTS
 
 PLAN = Plan(
     stations=5,

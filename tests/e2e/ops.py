@@ -4,22 +4,21 @@ end-to-end tests share: an operator sets up a station, the station connects and 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 from graphql import OperationDefinitionNode, parse, print_ast
 from graphql.language import DocumentNode
 
+from tests.contract import client_files
 from tests.e2e.conftest import Laddnet, Subscription
 from tests.factories.network import STATION_KEY
 
-CLIENTS = Path(__file__).resolve().parents[3] / "shared" / "clients"
-
 
 def _operations() -> dict[str, str]:
-    """Every operation of the client contract by name, exactly as the clients send it."""
+    """Every operation of the client contract by name, exactly as the clients send it (pending
+    ones included: they are sent once they leave ``tests.contract.PENDING``)."""
     found: dict[str, str] = {}
-    for path in sorted(CLIENTS.glob("*.graphql")):
+    for path in client_files():
         for definition in parse(path.read_text()).definitions:
             assert isinstance(definition, OperationDefinitionNode) and definition.name
             found[definition.name.value] = print_ast(DocumentNode(definitions=(definition,)))
