@@ -41,7 +41,7 @@ schema: install
 	$(BIN)/laddnet export-schema > schema.graphql
 
 bench: install
-	$(BIN)/python -m laddnet.bench $(BENCH_ARGS)
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -67,7 +67,7 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("--timezone", default="Europe/Stockholm", help="IANA timezone of a new site")
     add.add_argument("--address", default="", help="address of a new site")
 
-    from laddnet.simulator.cli import add_simulate_parser
+    from simulator.cli import add_simulate_parser
 
     add_simulate_parser(sub)
 
@@ -107,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             password = args.password or getpass.getpass("Station key (16-40 chars): ")
             return asyncio.run(add_station(settings, args, password))
         if args.command == "simulate":
-            from laddnet.simulator.cli import run_simulate
+            from simulator.cli import run_simulate
 
             return asyncio.run(run_simulate(args)) or 0
         if args.command == "report":

@@ -20,8 +20,8 @@ from domain.tariffs.validation import PowerBandInput, TariffInput, TimeWindowInp
 from laddnet.admin import ensure_site
 from laddnet.container import Container
 from laddnet.settings import Settings
-from laddnet.simulator.config import DEFAULT_ID_TAG, build_station_configs
-from laddnet.simulator.fleet import Fleet
+from simulator.config import DEFAULT_ID_TAG, build_station_configs
+from simulator.fleet import Fleet
 
 log = logging.getLogger(__name__)
 

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from laddnet.bench.cli import build_parser, medians, plan_from
-from laddnet.bench.fanout import progress_latencies
-from laddnet.bench.gql import SESSION_PROGRESS, SIGN_IN, STATION_EVENTS
-from laddnet.bench.report import flatten, render
-from laddnet.bench.runner import Plan, percentile, run_once
-from laddnet.bench.targets import ServerProcess, copy_template, free_port, register_stations
+from bench.cli import build_parser, medians, plan_from
+from bench.fanout import progress_latencies
+from bench.gql import SESSION_PROGRESS, SIGN_IN, STATION_EVENTS
+from bench.report import flatten, render
+from bench.runner import Plan, percentile, run_once
+from bench.targets import ServerProcess, copy_template, free_port, register_stations
 from tests.contract import CLIENTS
 
 PLAN = Plan(

@@ -4,7 +4,7 @@ from collections.abc import AsyncIterator
 
 import pytest
 
-from laddnet.simulator import Fleet, SimStationConfig
+from simulator import Fleet, SimStationConfig
 from tests.simulator.csms import TestCsms
 
 PASSWORD = "sim-password-0123456789"

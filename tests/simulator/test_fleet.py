@@ -7,9 +7,9 @@ import io
 
 import pytest
 
-from laddnet.simulator import Fleet, build_station_configs
-from laddnet.simulator.cli import add_simulate_parser, run_simulate
-from laddnet.simulator.fleet import UnknownStation
+from simulator import Fleet, build_station_configs
+from simulator.cli import add_simulate_parser, run_simulate
+from simulator.fleet import UnknownStation
 from tests.simulator.conftest import PASSWORD
 from tests.simulator.csms import TestCsms
 

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from laddnet.simulator import physics
-from laddnet.simulator.config import SimStationConfig, build_station_configs
-from laddnet.simulator.model import ConnectorModel, Session
-from laddnet.simulator.profiles import Profile, ProfileStore
-from laddnet.simulator.variables import DeviceConfig, default_variables
+from simulator import physics
+from simulator.config import SimStationConfig, build_station_configs
+from simulator.model import ConnectorModel, Session
+from simulator.profiles import Profile, ProfileStore
+from simulator.variables import DeviceConfig, default_variables
 
 soc = st.floats(0, 100)
 power = st.floats(1_000, 350_000)

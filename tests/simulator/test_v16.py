@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from ocpp.v16 import call
 
-from laddnet.simulator import (
+from simulator import (
     AuthorizationRejected,
     ConnectorBusy,
     NoSession,

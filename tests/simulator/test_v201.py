@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from ocpp.v201 import call
 
-from laddnet.simulator import Fleet, SimStationConfig
+from simulator import Fleet, SimStationConfig
 from tests.simulator.conftest import PASSWORD
 from tests.simulator.csms import TestCsms
 

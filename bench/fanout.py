@@ -10,12 +10,12 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from laddnet.bench.gql import active_sessions, sign_in
-from laddnet.bench.loadgen import LoadGen, Stream
-from laddnet.bench.phases import Meter, phase
-from laddnet.bench.plan import Plan, latency_summary
-from laddnet.bench.subscribers import PROGRESS, STATION, SubscriberConfig, SubscriberPool
-from laddnet.bench.targets import ACCOUNT_PASSWORD, DRIVER_EMAIL, OPERATOR_EMAIL
+from bench.gql import active_sessions, sign_in
+from bench.loadgen import LoadGen, Stream
+from bench.phases import Meter, phase
+from bench.plan import Plan, latency_summary
+from bench.subscribers import PROGRESS, STATION, SubscriberConfig, SubscriberPool
+from bench.targets import ACCOUNT_PASSWORD, DRIVER_EMAIL, OPERATOR_EMAIL
 
 SETTLE = 0.3  # seconds after the last answer for trailing deliveries
 DOWN_STEPS = 3

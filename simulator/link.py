@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from ocpp.exceptions import OCPPError
 from ocpp.routing import on as _ocpp_on
 
-from laddnet.simulator.errors import CsmsError
-from laddnet.simulator.model import ConnectorModel, MeterSample, Session
+from simulator.errors import CsmsError
+from simulator.model import ConnectorModel, MeterSample, Session
 
 if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection
 
-    from laddnet.simulator.station import SimStation
+    from simulator.station import SimStation
 
 FollowUp = Callable[[], Coroutine[Any, Any, Any]]
 F = TypeVar("F", bound=Callable[..., Any])

@@ -10,12 +10,12 @@ import math
 from collections.abc import Callable
 from typing import Any
 
-from laddnet.bench.fanout import run_fanout
-from laddnet.bench.loadgen import LoadGen, Stream
-from laddnet.bench.machine import sample
-from laddnet.bench.phases import Meter, latency_table, phase
-from laddnet.bench.plan import Plan, percentile
-from laddnet.bench.targets import ID_TAG, STATION_KEY, station_ids
+from bench.fanout import run_fanout
+from bench.loadgen import LoadGen, Stream
+from bench.machine import sample
+from bench.phases import Meter, latency_table, phase
+from bench.plan import Plan, percentile
+from bench.targets import ID_TAG, STATION_KEY, station_ids
 
 __all__ = ["Plan", "percentile", "run_once"]
 

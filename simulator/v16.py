@@ -8,12 +8,12 @@ from typing import Any
 from ocpp.v16 import ChargePoint, call, call_result
 from ocpp.v16.enums import Action
 
-from laddnet.simulator import meter
-from laddnet.simulator.commands import schedule_limit_w
-from laddnet.simulator.config import VENDOR
-from laddnet.simulator.link import Link, iso, on
-from laddnet.simulator.model import ConnectorModel, MeterSample, Session
-from laddnet.simulator.profiles import TX_PURPOSE, Profile
+from simulator import meter
+from simulator.commands import schedule_limit_w
+from simulator.config import VENDOR
+from simulator.link import Link, iso, on
+from simulator.model import ConnectorModel, MeterSample, Session
+from simulator.profiles import TX_PURPOSE, Profile
 
 STOP_REASONS = {
     "Local": "Local",

@@ -24,8 +24,8 @@ from typing import Any
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from laddnet.bench.gql import SESSION_PROGRESS, STATION_EVENTS
-from laddnet.bench.plan import latency_summary
+from bench.gql import SESSION_PROGRESS, STATION_EVENTS
+from bench.plan import latency_summary
 
 STATION = "stationEvents"
 PROGRESS = "sessionProgress"
@@ -197,7 +197,7 @@ async def _serve(cfg: SubscriberConfig) -> None:
 
 
 class SubscriberPool:
-    """The parent's handle on the subscriber process (``python -m laddnet.bench.subscribers``,
+    """The parent's handle on the subscriber process (``python -m bench.subscribers``,
     configured by one JSON line on its stdin)."""
 
     def __init__(self, cfg: SubscriberConfig) -> None:
@@ -210,7 +210,7 @@ class SubscriberPool:
         self.process = await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "laddnet.bench.subscribers",
+            "bench.subscribers",
             stdin=asyncio.subprocess.PIPE,
             stdout=asyncio.subprocess.PIPE,
             limit=1 << 28,  # a phase's sessionProgress arrivals come back as one line

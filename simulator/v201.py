@@ -7,10 +7,10 @@ from typing import Any
 from ocpp.v201 import call_result
 from ocpp.v201.enums import Action
 
-from laddnet.simulator.commands import schedule_limit_w
-from laddnet.simulator.link import on
-from laddnet.simulator.profiles import TX_PURPOSE, Profile
-from laddnet.simulator.v201_messages import TRIGGERS, V201Messages
+from simulator.commands import schedule_limit_w
+from simulator.link import on
+from simulator.profiles import TX_PURPOSE, Profile
+from simulator.v201_messages import TRIGGERS, V201Messages
 
 
 class V201Link(V201Messages):

@@ -8,10 +8,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from laddnet.bench.loadgen import LoadGen, Recorder
-from laddnet.bench.machine import ProcSample, sample
-from laddnet.bench.plan import latency_summary
-from laddnet.bench.targets import write_ops
+from bench.loadgen import LoadGen, Recorder
+from bench.machine import ProcSample, sample
+from bench.plan import latency_summary
+from bench.targets import write_ops
 
 
 def latency_table(rec: Recorder) -> dict[str, dict[str, float]]:

@@ -1,6 +1,6 @@
 """The bare ``ocpp`` library path: a minimal CSMS built on ``ocpp.v16.ChargePoint`` with default
 settings (schema validation in the library's thread pool, no database), answering what the bench
-sends. Run as ``python -m laddnet.bench.bare PORT``; it prints ``ready`` once listening."""
+sends. Run as ``python -m bench.bare PORT``; it prints ``ready`` once listening."""
 
 from __future__ import annotations
 

@@ -13,16 +13,16 @@ from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from laddnet.simulator import physics
-from laddnet.simulator.model import ConnectorModel
-from laddnet.simulator.profiles import TX_PURPOSE, Profile
+from simulator import physics
+from simulator.model import ConnectorModel
+from simulator.profiles import TX_PURPOSE, Profile
 
 if TYPE_CHECKING:
-    from laddnet.simulator.station import SimStation
+    from simulator.station import SimStation
 
 FollowUp = Callable[[], Coroutine[Any, Any, Any]] | None
 
-log = logging.getLogger("laddnet.simulator")
+log = logging.getLogger("simulator")
 
 TRIGGERS = frozenset(
     {

@@ -1,7 +1,7 @@
 """A fleet of simulated OCPP 1.6J / 2.0.1 charge points (``laddnet simulate``, demo mode, benchmark)."""
 
-from laddnet.simulator.config import SimStationConfig, build_station_configs
-from laddnet.simulator.errors import (
+from simulator.config import SimStationConfig, build_station_configs
+from simulator.errors import (
     AuthorizationRejected,
     ConnectorBusy,
     NoSession,
@@ -9,9 +9,9 @@ from laddnet.simulator.errors import (
     SimulatorError,
     UnknownConnector,
 )
-from laddnet.simulator.fleet import Fleet
-from laddnet.simulator.station import SimStation
-from laddnet.simulator.stats import FleetStats
+from simulator.fleet import Fleet
+from simulator.station import SimStation
+from simulator.stats import FleetStats
 
 __all__ = [
     "AuthorizationRejected",

@@ -8,7 +8,7 @@ import pstats
 from pathlib import Path
 from typing import Any
 
-from laddnet.bench.plan import Plan
+from bench.plan import Plan
 
 
 def flatten(tree: dict[str, Any], prefix: str = "") -> dict[str, float]:

@@ -1,4 +1,4 @@
-"""``python -m laddnet.bench`` (``make bench``): one ``laddnet serve`` process (OCPP and GraphQL
+"""``python -m bench`` (``make bench``): one ``laddnet serve`` process (OCPP and GraphQL
 API) and a bare ``ocpp`` CSMS under the same open-loop load, plus GraphQL subscribers fed by it
 (fan-out, laddnet only), repeated, medians printed beside the targets and kept as JSON."""
 
@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from laddnet.bench.machine import machine, raise_file_limit
-from laddnet.bench.report import flatten, profile_summary, render
-from laddnet.bench.runner import Plan, run_once
-from laddnet.bench.targets import (
+from bench.machine import machine, raise_file_limit
+from bench.report import flatten, profile_summary, render
+from bench.runner import Plan, run_once
+from bench.targets import (
     ServerProcess,
     copy_template,
     embedded_store,
@@ -29,12 +29,12 @@ from laddnet.bench.targets import (
     register_stations,
 )
 
-log = logging.getLogger("laddnet.bench")
+log = logging.getLogger("bench")
 WORKLOADS = ("steady", "ramp", "boot", "fanout")  # "all"; the soak runs only when asked for
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m laddnet.bench", description=__doc__)
+    p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument("--stations", type=int, help="charge points (default 1000; --quick 200)")
     p.add_argument(
         "--duration",

@@ -9,17 +9,17 @@ from __future__ import annotations
 import logging
 from datetime import UTC, datetime
 
-from laddnet.simulator.config import VENDOR
-from laddnet.simulator.core import VERSIONS, StationCore
-from laddnet.simulator.errors import (
+from simulator.config import VENDOR
+from simulator.core import VERSIONS, StationCore
+from simulator.errors import (
     AuthorizationRejected,
     ConnectorBusy,
     NoSession,
     SimulatorError,
 )
-from laddnet.simulator.model import ConnectorModel, Session
+from simulator.model import ConnectorModel, Session
 
-log = logging.getLogger("laddnet.simulator")
+log = logging.getLogger("simulator")
 
 __all__ = ["VENDOR", "VERSIONS", "SimStation"]
 

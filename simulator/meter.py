@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from laddnet.simulator.model import MeterSample
+from simulator.model import MeterSample
 
 ENERGY = "Energy.Active.Import.Register"
 AC_PHASES = ("L1", "L2", "L3")

@@ -21,23 +21,23 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 from websockets.typing import Subprotocol
 
-from laddnet.simulator.commands import StationCommands
-from laddnet.simulator.config import SimStationConfig
-from laddnet.simulator.errors import (
+from simulator.commands import StationCommands
+from simulator.config import SimStationConfig
+from simulator.errors import (
     NotConnected,
     SimulatorError,
     UnknownConnector,
 )
-from laddnet.simulator.model import ConnectorModel, MeterSample
-from laddnet.simulator.profiles import ProfileStore
-from laddnet.simulator.stats import FleetStats
-from laddnet.simulator.variables import DeviceConfig, default_variables
+from simulator.model import ConnectorModel, MeterSample
+from simulator.profiles import ProfileStore
+from simulator.stats import FleetStats
+from simulator.variables import DeviceConfig, default_variables
 
 if TYPE_CHECKING:
-    from laddnet.simulator.link import Link
-    from laddnet.simulator.station import SimStation
+    from simulator.link import Link
+    from simulator.station import SimStation
 
-log = logging.getLogger("laddnet.simulator")
+log = logging.getLogger("simulator")
 
 VERSIONS = {"1.6": "ocpp1.6", "2.0.1": "ocpp2.0.1"}
 DEFAULT_HEARTBEAT_S = 300.0
@@ -183,10 +183,10 @@ class StationCore:
 
     def _make_link(self, ws: ClientConnection) -> Link:
         if self.ocpp_version == "1.6":
-            from laddnet.simulator.v16 import V16Link
+            from simulator.v16 import V16Link
 
             return V16Link(cast("SimStation", self), ws)
-        from laddnet.simulator.v201 import V201Link
+        from simulator.v201 import V201Link
 
         return V201Link(cast("SimStation", self), ws)
 

@@ -8,12 +8,12 @@ import random
 import time
 from typing import Any
 
-from laddnet.simulator.config import SimStationConfig
-from laddnet.simulator.errors import SimulatorError
-from laddnet.simulator.station import VERSIONS, SimStation
-from laddnet.simulator.stats import FleetStats
+from simulator.config import SimStationConfig
+from simulator.errors import SimulatorError
+from simulator.station import VERSIONS, SimStation
+from simulator.stats import FleetStats
 
-log = logging.getLogger("laddnet.simulator")
+log = logging.getLogger("simulator")
 
 # Auto-charge: sessions last 20-60 meter intervals; idle spells average twice a session, so about
 # a third of the connectors charge at any time (the benchmark's steady-state mix).

@@ -7,8 +7,8 @@ import asyncio
 import sys
 from typing import Any, TextIO
 
-from laddnet.simulator.config import DEFAULT_ID_TAG, build_station_configs
-from laddnet.simulator.fleet import Fleet
+from simulator.config import DEFAULT_ID_TAG, build_station_configs
+from simulator.fleet import Fleet
 
 TTY_REFRESH_S = 0.5
 LOG_REFRESH_S = 10.0

@@ -9,10 +9,10 @@ from typing import Any
 
 from ocpp.v201 import ChargePoint, call
 
-from laddnet.simulator import meter
-from laddnet.simulator.config import VENDOR
-from laddnet.simulator.link import Link, iso
-from laddnet.simulator.model import ConnectorModel, MeterSample, Session
+from simulator import meter
+from simulator.config import VENDOR
+from simulator.link import Link, iso
+from simulator.model import ConnectorModel, MeterSample, Session
 
 CONNECTOR_STATUS = {
     "Available": "Available",

@@ -169,7 +169,7 @@ class ServerProcess:
             )
             args = [*python, "-m", "laddnet.cli", "serve"]
         elif kind == "bare":
-            args = [*python, "-m", "laddnet.bench.bare", str(port)]
+            args = [*python, "-m", "bench.bare", str(port)]
         else:
             raise ValueError(f"unknown server kind {kind!r}")
         self._log = open(log_file or os.devnull, "wb")  # noqa: SIM115 - closed in stop()

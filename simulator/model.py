@@ -10,7 +10,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from laddnet.simulator import physics
+from simulator import physics
 
 NO_ERROR = "NoError"
 HIGH_TEMPERATURE = "HighTemperature"

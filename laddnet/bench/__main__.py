@@ -1,3 +1,0 @@
-from laddnet.bench.cli import main
-
-raise SystemExit(main())
