@@ -9,7 +9,7 @@
 - Memory per connection is kept small (tests/ocpp_server/measure_connections.py measures it): one
   task per connection (its handler; keepalive pings come from one task for all, keepalive.py),
   the handshake's headers are dropped once it is done, and the handler keeps only the station
-  and its websocket (routes per class, services shared: protocol.py).
+  and its websocket (routes per class, services shared: rpc/router.py).
 """
 
 from __future__ import annotations
@@ -29,12 +29,12 @@ from domain.common import logctx
 from domain.common.events import EventBus
 from domain.common.throttle import FailureThrottle
 from domain.network.service import NetworkService
-from ocpp_server import fastpath
 from ocpp_server.auth import StationAuthenticator
+from ocpp_server.context import HandlerContext
 from ocpp_server.gateway import OcppGateway
 from ocpp_server.keepalive import Keepalive
-from ocpp_server.protocol import HandlerContext
 from ocpp_server.registry import Connection, ConnectionRegistry
+from ocpp_server.rpc import fastpath
 from ocpp_server.v16 import ChargePoint16
 from ocpp_server.v201 import ChargePoint201
 

@@ -11,7 +11,9 @@ from ocpp.v16.enums import Action
 
 from domain.charging.timestamps import parse
 from domain.common.clock import utcnow
-from ocpp_server.protocol import RobustRouting, now_iso, readings
+from ocpp_server.context import now_iso
+from ocpp_server.rpc.router import RobustRouting
+from ocpp_server.translate import readings
 
 
 class ChargePoint16(RobustRouting, ChargePoint):

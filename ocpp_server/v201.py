@@ -13,7 +13,9 @@ from ocpp.v201 import ChargePoint, call_result
 from ocpp.v201.enums import Action
 
 from domain.charging.timestamps import parse
-from ocpp_server.protocol import RobustRouting, now_iso, readings
+from ocpp_server.context import now_iso
+from ocpp_server.rpc.router import RobustRouting
+from ocpp_server.translate import readings
 
 
 class ChargePoint201(RobustRouting, ChargePoint):

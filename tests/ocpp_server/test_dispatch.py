@@ -21,8 +21,8 @@ from ocpp.v16 import call_result as r16
 from ocpp.v201 import ChargePoint as LibraryCP201
 from ocpp.v201 import call_result as r201
 
-from ocpp_server import dispatch, fastpath
-from ocpp_server.protocol import RobustRouting
+from ocpp_server.rpc import dispatch, fastpath
+from ocpp_server.rpc.router import RobustRouting
 from ocpp_server.v16 import ChargePoint16
 from ocpp_server.v201 import ChargePoint201
 

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ocpp_server import fastpath
+from ocpp_server.rpc import fastpath
 
 METER_VALUES = {
     "connectorId": 1,

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple
 
 from ocpp.messages import _DecimalEncoder
 
-from ocpp_server import fastpath
+from ocpp_server.rpc import fastpath
 
 
 class Route(NamedTuple):

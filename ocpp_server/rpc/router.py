@@ -1,4 +1,4 @@
-"""What both OCPP versions share: lean, robust message routing and payload translation helpers.
+"""The message router under both OCPP versions' handler classes (see ``ocpp_server/rpc/__init__``).
 
 ``ocpp``'s ``ChargePoint.route_message`` logs and drops a frame it cannot parse, so the station
 never learns why it got no answer. ``RobustRouting`` answers such frames with a CALLERROR (message
@@ -22,20 +22,17 @@ import json
 import logging
 import time
 import uuid
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from ocpp.exceptions import OCPPError
 from ocpp.messages import Call, CallError, MessageType, _validate_payload, unpack
 
-from domain.charging.metering import MeterReading, RawSample
-from domain.charging.service import ChargingService
-from domain.charging.timestamps import parse
-from domain.common.clock import utcnow
 from domain.network.models import Station
-from domain.network.service import NetworkService
-from ocpp_server.dispatch import Route, encode, routes, to_wire
-from ocpp_server.fastpath import camel_to_snake_case
+from ocpp_server.rpc.dispatch import Route, encode, routes, to_wire
+from ocpp_server.rpc.fastpath import camel_to_snake_case
+
+if TYPE_CHECKING:
+    from ocpp_server.context import HandlerContext
 
 log = logging.getLogger(__name__)
 frames_log = logging.getLogger("ocpp")  # every frame in and out, at DEBUG (the library: INFO)
@@ -49,20 +46,6 @@ def _message_id(raw: str | bytes) -> str:
     if isinstance(msg, list) and len(msg) > 1 and isinstance(msg[1], str):
         return msg[1]
     return "-1"
-
-
-@dataclass(frozen=True, slots=True)
-class HandlerContext:
-    """What every connection's handler shares: the domain services and the server's settings."""
-
-    network: NetworkService
-    charging: ChargingService
-    heartbeat_interval: int
-    response_timeout: float = 30.0
-
-
-def now_iso() -> str:
-    return utcnow().isoformat().replace("+00:00", "Z")
 
 
 class RobustRouting:
@@ -225,34 +208,3 @@ def _after_done(cp_id: str, action: str, task: asyncio.Task[Any]) -> None:
     _after_tasks.discard(task)
     if not task.cancelled() and task.exception() is not None:
         log.error("%s: @after %s failed", cp_id, action, exc_info=task.exception())
-
-
-def sampled(value: dict[str, Any], *, v201: bool) -> RawSample:
-    """One sampledValue (snake_case keys as the ``ocpp`` library passes them)."""
-    unit = value.get("unit")
-    multiplier = 0
-    if v201:
-        uom = value.get("unit_of_measure") or {}
-        unit = uom.get("unit")
-        multiplier = int(uom.get("multiplier") or 0)
-    return RawSample(
-        value=value.get("value", ""),
-        measurand=value.get("measurand"),
-        phase=value.get("phase"),
-        location=value.get("location"),
-        unit=unit,
-        multiplier=multiplier,
-        context=value.get("context"),
-        format=value.get("format"),
-        signed=bool(value.get("signed_meter_value")) and value.get("value") is None,
-    )
-
-
-def readings(meter_value: list[dict[str, Any]] | None, *, v201: bool) -> list[MeterReading]:
-    return [
-        MeterReading(
-            at=parse(mv.get("timestamp")),
-            samples=[sampled(sv, v201=v201) for sv in mv.get("sampled_value") or []],
-        )
-        for mv in meter_value or []
-    ]

@@ -1,0 +1,23 @@
+"""What every connection's handler shares, and the wire forms both OCPP versions use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from domain.charging.service import ChargingService
+from domain.common.clock import utcnow
+from domain.network.service import NetworkService
+
+
+@dataclass(frozen=True, slots=True)
+class HandlerContext:
+    """What every connection's handler shares: the domain services and the server's settings."""
+
+    network: NetworkService
+    charging: ChargingService
+    heartbeat_interval: int
+    response_timeout: float = 30.0
+
+
+def now_iso() -> str:
+    return utcnow().isoformat().replace("+00:00", "Z")
