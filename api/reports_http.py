@@ -4,7 +4,9 @@ with the same authorisation as GraphQL (``Authorization: Bearer <accessToken>`` 
 GET /reports/usage.csv|usage.svg ?from=&to=&groupBy=DAY[&siteId=]
 GET /reports/peak-hours.csv|peak-hours.svg ?from=&to=[&siteId=][&stationId=]
 GET /reports/bottlenecks.csv ?from=&to=
-``from``/``to`` are ISO 8601 date-times (UTC when no offset is given).
+``from``/``to`` are ISO 8601 dates or date-times: with an offset, that instant; a date is local
+midnight in the report's time zone (the site's, else the one the organisation's sites share, else
+UTC), and a date-time without an offset is that wall-clock time there.
 """
 
 from __future__ import annotations
@@ -20,10 +22,10 @@ from starlette.routing import Route
 
 from api.context import bearer_token
 from api.deps import ApiDependencies
-from domain.common.clock import as_utc
 from domain.common.errors import DomainError, InvalidInput, Unauthenticated
 from domain.network.service import parse_id
 from domain.reporting import export
+from domain.reporting.arithmetic import parse_bound
 from domain.reporting.service import ReportingService
 
 log = logging.getLogger("api")
@@ -44,14 +46,20 @@ SVG = "image/svg+xml"
 Handler = Callable[[ReportingService, PydanticObjectId, Request], Awaitable[Response]]
 
 
-def _time(request: Request, name: str) -> datetime:
-    raw = request.query_params.get(name)
-    try:
+async def _range(
+    svc: ReportingService, org: PydanticObjectId, request: Request, site: PydanticObjectId | None
+) -> tuple[datetime, datetime]:
+    zone = await svc.timezone(org, site)
+    bounds = []
+    for name in ("from", "to"):
+        raw = request.query_params.get(name)
         if raw is None:
-            raise ValueError
-        return as_utc(datetime.fromisoformat(raw.replace("Z", "+00:00")))
-    except ValueError:
-        raise InvalidInput(f"{name} must be an ISO 8601 date-time", field=name) from None
+            raise InvalidInput(f"{name} is required (an ISO 8601 date or date-time)", field=name)
+        try:
+            bounds.append(parse_bound(raw, zone, name))
+        except ValueError as error:
+            raise InvalidInput(str(error), field=name) from None
+    return bounds[0], bounds[1]
 
 
 def _id(request: Request, name: str, what: str) -> PydanticObjectId | None:
@@ -97,12 +105,10 @@ async def _usage_svg(svc: ReportingService, org: PydanticObjectId, request: Requ
 async def _usage_as(
     svc: ReportingService, org: PydanticObjectId, request: Request, *, svg: bool
 ) -> Response:
+    site = _id(request, "siteId", "site")
+    start, end = await _range(svc, org, request, site)
     report = await svc.usage_report(
-        org,
-        _time(request, "from"),
-        _time(request, "to"),
-        request.query_params.get("groupBy", "DAY"),
-        _id(request, "siteId", "site"),
+        org, start, end, request.query_params.get("groupBy", "DAY"), site
     )
     if svg:
         return _file(export.usage_trend_svg(report), SVG, "usage.svg")
@@ -110,12 +116,10 @@ async def _usage_as(
 
 
 async def _peak(svc: ReportingService, org: PydanticObjectId, request: Request) -> Response:
+    site = _id(request, "siteId", "site")
+    start, end = await _range(svc, org, request, site)
     grid = await svc.peak_hours(
-        org,
-        _time(request, "from"),
-        _time(request, "to"),
-        site_id=_id(request, "siteId", "site"),
-        station_id=_id(request, "stationId", "station"),
+        org, start, end, site_id=site, station_id=_id(request, "stationId", "station")
     )
     if request.url.path.endswith(".svg"):
         return _file(export.peak_hours_svg(grid), SVG, "peak-hours.svg")
@@ -123,7 +127,8 @@ async def _peak(svc: ReportingService, org: PydanticObjectId, request: Request) 
 
 
 async def _bottlenecks(svc: ReportingService, org: PydanticObjectId, request: Request) -> Response:
-    found = await svc.bottlenecks(org, _time(request, "from"), _time(request, "to"))
+    start, end = await _range(svc, org, request, None)
+    found = await svc.bottlenecks(org, start, end)
     return _file(export.bottlenecks_csv(found), CSV, "bottlenecks.csv")
 
 

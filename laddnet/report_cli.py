@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, TextIO
 
 from beanie import PydanticObjectId
 from bson.errors import InvalidId
 
 from domain.common.clock import as_utc
-from domain.common.errors import DomainError
+from domain.common.errors import DomainError, InvalidInput, NotFound
 from domain.identity.models import Organisation
+from domain.network.errors import SiteNotFound
 from domain.network.models import Site
 from domain.reporting import export
-from domain.reporting.arithmetic import WEEKDAYS
+from domain.reporting.arithmetic import WEEKDAYS, parse_bound
 from domain.reporting.service import ReportingService, UsageReport, UsageRow, total_row
 from laddnet.database import open_database
 from laddnet.settings import Settings
@@ -28,12 +29,23 @@ from laddnet.settings import Settings
 CHUNK = timedelta(days=31)
 
 
-def _when(value: str) -> datetime:
+def _when(value: str) -> datetime | str:
+    """An instant when an offset is given; otherwise the text, made an instant once the report's
+    time zone is known (a date is that zone's local day)."""
     try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise argparse.ArgumentTypeError(f"{value!r} is not an ISO date or date-time") from None
-    return as_utc(parsed) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return as_utc(parsed) if parsed.tzinfo else value
+
+
+def bound(value: str | datetime, timezone: str, field: str) -> datetime:
+    if isinstance(value, datetime):
+        return as_utc(value)
+    try:
+        return parse_bound(value, timezone, field)
+    except ValueError as error:
+        raise InvalidInput(str(error), field=field) from None
 
 
 def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
@@ -41,8 +53,21 @@ def add_report_parser(subparsers: Any) -> argparse.ArgumentParser:
         "report", help="usage, peak hours or bottlenecks of an organisation's network"
     )
     parser.add_argument("kind", choices=["usage", "peak-hours", "bottlenecks"])
-    parser.add_argument("--from", dest="start", type=_when, required=True, help="ISO date(-time)")
-    parser.add_argument("--to", dest="end", type=_when, required=True, help="ISO date(-time)")
+    parser.add_argument(
+        "--from",
+        dest="start",
+        type=_when,
+        required=True,
+        help="ISO date or date-time; a date is local midnight in the report's time zone",
+    )
+    parser.add_argument(
+        "--to",
+        dest="end",
+        type=_when,
+        required=True,
+        help="ISO date or date-time, not included (--to 2026-12-01 ends at the local midnight "
+        "that starts 1 December)",
+    )
     parser.add_argument("--site", help="a site's id or name")
     parser.add_argument("--org", help="an organisation's id or name (default: the only one)")
     parser.add_argument(
@@ -81,11 +106,15 @@ async def _org(selector: str | None) -> PydanticObjectId:
         except (InvalidId, TypeError, ValueError):
             found = await Organisation.find_one(Organisation.name == selector)
         if found is None or found.id is None:
-            raise SystemExit(f"no organisation {selector!r}")
+            raise NotFound(f"no organisation {selector!r}", field="org")
         return found.id
-    orgs = await Organisation.find_all().limit(2).to_list()
-    if len(orgs) != 1 or orgs[0].id is None:
-        raise SystemExit("pass --org: there is not exactly one organisation")
+    orgs = await Organisation.find_all().sort("name").to_list()
+    if not orgs:
+        raise NotFound("there is no organisation yet: laddnet operator create", field="org")
+    if len(orgs) > 1:
+        names = ", ".join(repr(o.name) for o in orgs)
+        raise InvalidInput(f"pass --org: there are {len(orgs)} organisations: {names}", field="org")
+    assert orgs[0].id is not None
     return orgs[0].id
 
 
@@ -97,7 +126,7 @@ async def _site(org: PydanticObjectId, selector: str | None) -> PydanticObjectId
     except (InvalidId, TypeError, ValueError):
         site = await Site.find_one(Site.org_id == org, Site.name == selector)
         if site is None:
-            raise SystemExit(f"no site {selector!r}") from None
+            raise SiteNotFound(f"no site {selector!r} in the organisation", field="site") from None
         return site.id
 
 
@@ -115,7 +144,8 @@ async def report(
 ) -> None:
     org = await _org(args.org)
     site = await _site(org, args.site)
-    start, end = args.start, args.end
+    zone = await service.timezone(org, site)
+    start, end = bound(args.start, zone, "from"), bound(args.end, zone, "to")
     if args.kind == "usage":
         pieces: list[tuple[datetime, datetime]] = []
         at = start
@@ -123,8 +153,8 @@ async def report(
             pieces.append((at, min(at + CHUNK, end)))
             at += CHUNK
         reports = []
-        for i, (a, b) in enumerate(pieces or [(start, end)]):
-            reports.append(await service.usage_report(org, a, b, args.group_by, site))
+        for i, (lo, hi) in enumerate(pieces or [(start, end)]):
+            reports.append(await service.usage_report(org, lo, hi, args.group_by, site))
             if len(pieces) > 1:
                 progress(i + 1, len(pieces), err)
         usage = _merge(reports)
@@ -157,12 +187,14 @@ async def report(
             ],
             out,
         )
+        out.write(f"times in {usage.timezone}; {export.USAGE_NOTE}\n")
     elif args.kind == "peak-hours":
         grid = await service.peak_hours(org, start, end, site_id=site)
         if args.format == "csv":
             out.write(export.peak_hours_csv(grid))
             return
         out.write(f"occupancy % by weekday and hour ({grid.timezone})\n")
+        out.write(" ".join(export.PEAK_NOTE) + "\n")
         by = {(c.weekday, c.hour): c.occupancy_percent for c in grid.cells}
         _table(
             ["", *[f"{h:02d}" for h in range(24)]],
@@ -188,6 +220,7 @@ async def run_report(args: argparse.Namespace, settings: Settings) -> int:
         try:
             await report(ReportingService(), args, sys.stdout, sys.stderr)
         except DomainError as error:
-            sys.stderr.write(f"error: {error.message}\n")
+            where = f" ({error.field})" if error.field else ""
+            sys.stderr.write(f"error: {error.code}{where}: {error.message}\n")
             return 2
     return 0

@@ -169,3 +169,18 @@ def recommendation(
     else:
         action = "watch it: full at times, not yet often enough to add capacity"
     return f"{name} was full {hours_at_capacity:.0f} h in the period{when}: {action}."
+
+
+def parse_bound(value: str, timezone: str, field: str) -> datetime:
+    """A report's ``from`` or ``to`` as typed by a person: an ISO 8601 date-time with an offset is
+    that instant; a date (``2026-12-01``) is that day's local midnight in ``timezone`` (the site's
+    day, not UTC's), and a date-time without an offset is that wall-clock time there. Raises
+    ``ValueError`` naming ``field`` when it is neither."""
+    text = value.strip()
+    try:
+        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"{field} must be an ISO 8601 date or date-time, got {value!r}") from None
+    if parsed.tzinfo is not None:
+        return parsed.astimezone(UTC)
+    return parsed.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)

@@ -65,9 +65,9 @@ async def sites(org_id: PydanticObjectId) -> list[SiteInfo]:
 async def org_currency(org_id: PydanticObjectId) -> str | None:
     """The currency of the organisation's tariffs (the newest), if it has any."""
     row = await TariffDocument.get_pymongo_collection().find_one(
-        {"org_id": org_id}, {"currency": 1}, sort=[("_id", -1)]
+        {"org_id": org_id}, {"tariff.currency": 1}, sort=[("_id", -1)]
     )
-    return None if row is None else str(row["currency"])
+    return None if row is None else str(row["tariff"]["currency"])
 
 
 async def _aggregate(collection: Any, pipeline: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -132,6 +132,11 @@ class ReportingService:
                 return site
         raise SiteNotFound("no such site", field="siteId")
 
+    async def timezone(self, org_id: PydanticObjectId, site_id: PydanticObjectId | None) -> str:
+        """The zone a report of the organisation (or of one site) is computed in: the site's, else
+        the one its sites share, else UTC. Dates a person types are local days in it."""
+        return await self._timezone(org_id, site_id)
+
     async def _timezone(self, org_id: PydanticObjectId, site_id: PydanticObjectId | None) -> str:
         if site_id is not None:
             return (await self._site(org_id, site_id)).timezone

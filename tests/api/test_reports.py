@@ -103,10 +103,13 @@ async def test_reports_as_csv_and_svg_with_the_same_authorisation(api: Api) -> N
     svg = await api.http.get("/reports/peak-hours.svg", params=params, headers=auth)
     assert svg.headers["content-type"] == "image/svg+xml"
     root = ElementTree.fromstring(svg.text)
-    rects = root.findall("{http://www.w3.org/2000/svg}rect")
+    rects = root.findall(
+        "{http://www.w3.org/2000/svg}g[@class='cells']/{http://www.w3.org/2000/svg}rect"
+    )
     assert len(rects) == 7 * 24
     trend = await api.http.get("/reports/usage.svg", params=params, headers=auth)
-    assert len(ElementTree.fromstring(trend.text).findall("{http://www.w3.org/2000/svg}rect")) == 2
+    bars = "{http://www.w3.org/2000/svg}g[@class='bars']/{http://www.w3.org/2000/svg}rect"
+    assert len(ElementTree.fromstring(trend.text).findall(bars)) == 2
     found = await api.http.get("/reports/bottlenecks.csv", params=params, headers=auth)
     assert "was full 2 h" in found.text
     anonymous = await api.http.get("/reports/usage.csv", params=params)
