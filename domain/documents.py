@@ -6,7 +6,14 @@ from beanie import Document
 
 from domain.billing import models as billing
 from domain.charging import models as charging
-from domain.diagnostics.models import Alert, AlertRule, AlertWebhook, FileTransfer, StationHealth
+from domain.diagnostics.models import (
+    Alert,
+    AlertRule,
+    AlertWebhook,
+    FileTransfer,
+    StationHealth,
+    StationReport,
+)
 from domain.identity.models import Driver, Operator, Organisation, RefreshToken
 from domain.network.models import ConnectivityInterval, Site, Station, StatusInterval
 from domain.tariffs.models import Plan, TariffDocument
@@ -27,6 +34,7 @@ DOCUMENT_MODELS: list[type[Document]] = [
     StationHealth,
     AlertWebhook,
     FileTransfer,
+    StationReport,
     *charging.DOCUMENTS,
     *billing.DOCUMENTS,
 ]

@@ -23,6 +23,7 @@ from domain.charging.commands import (
 from domain.charging.service import ChargingService
 from domain.common.events import EventBus, InProcessEventBus
 from domain.diagnostics.service import DiagnosticsService
+from domain.diagnostics.station_reports import StationReportLog
 from domain.diagnostics.webhook import WebhookNotifier
 from domain.identity.service import IdentityService
 from domain.identity.tokens import TokenService
@@ -66,6 +67,7 @@ class Container:
     tokens: TokenService
     gateway: SwitchableGateway
     diagnostics: DiagnosticsService
+    reports: StationReportLog
     reporting: ReportingService
     billing: BillingService
     tariffs: TariffService
@@ -89,7 +91,12 @@ class Container:
     def ocpp_server(self, host: str, port: int) -> OcppServer:
         s = self.settings
         server = OcppServer(
-            OcppDependencies(network=self.network, charging=self.charging, events=self.events),
+            OcppDependencies(
+                network=self.network,
+                charging=self.charging,
+                events=self.events,
+                reports=self.reports,
+            ),
             host=host,
             port=port,
             node_id=self.node_id,
@@ -233,8 +240,11 @@ def build_container(
         tokens=tokens,
         gateway=gateway,
         diagnostics=diagnostics,
+        reports=StationReportLog(events),
         reporting=ReportingService(),
-        billing=BillingService(stripe_gateway(settings), stop_session=charging.remote_stop),
+        billing=BillingService(
+            stripe_gateway(settings), charging=charging.store, stop_session=charging.remote_stop
+        ),
         tariffs=TariffService(),
         node_id=node_id,
         cluster=relay,

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from domain.charging.service import ChargingService
 from domain.common.clock import utcnow
+from domain.diagnostics.station_reports import StationReportLog
 from domain.network.service import NetworkService
 
 
@@ -15,6 +16,7 @@ class HandlerContext:
 
     network: NetworkService
     charging: ChargingService
+    reports: StationReportLog  # what stations report outside charging, kept by diagnostics
     heartbeat_interval: int
     response_timeout: float = 30.0
 

@@ -28,6 +28,7 @@ from domain.charging.service import ChargingService
 from domain.common import logctx
 from domain.common.events import EventBus
 from domain.common.throttle import FailureThrottle
+from domain.diagnostics.station_reports import StationReportLog
 from domain.network.service import NetworkService
 from ocpp_server.auth import StationAuthenticator
 from ocpp_server.context import HandlerContext
@@ -58,6 +59,7 @@ class OcppDependencies:
     network: NetworkService
     charging: ChargingService
     events: EventBus
+    reports: StationReportLog | None = None  # by default one publishing to ``events``
 
 
 class OcppServer:
@@ -86,6 +88,7 @@ class OcppServer:
         self.context = HandlerContext(
             network=deps.network,
             charging=deps.charging,
+            reports=deps.reports or StationReportLog(deps.events),
             heartbeat_interval=heartbeat_interval,
             response_timeout=response_timeout,
         )

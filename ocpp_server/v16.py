@@ -125,17 +125,17 @@ class ChargePoint16(RobustRouting, ChargePoint):
     async def on_data_transfer(
         self, vendor_id: str, message_id: str | None = None, data: str | None = None
     ) -> call_result.DataTransfer:
-        status = await self.ctx.charging.data_transfer(
+        status = await self.ctx.reports.data_transfer(
             self.station, vendor_id=vendor_id, message_id=message_id, data=data
         )
         return call_result.DataTransfer(status=status)
 
     @on(Action.diagnostics_status_notification)
     async def on_diagnostics_status(self, status: str) -> call_result.DiagnosticsStatusNotification:
-        await self.ctx.charging.record_report(self.station, "DiagnosticsStatus", status=status)
+        await self.ctx.reports.record(self.station, "DiagnosticsStatus", status=status)
         return call_result.DiagnosticsStatusNotification()
 
     @on(Action.firmware_status_notification)
     async def on_firmware_status(self, status: str) -> call_result.FirmwareStatusNotification:
-        await self.ctx.charging.record_report(self.station, "FirmwareStatus", status=status)
+        await self.ctx.reports.record(self.station, "FirmwareStatus", status=status)
         return call_result.FirmwareStatusNotification()

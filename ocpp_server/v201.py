@@ -111,7 +111,7 @@ class ChargePoint201(RobustRouting, ChargePoint):
     async def on_notify_report(
         self, request_id: int, generated_at: str, seq_no: int, **extra: Any
     ) -> call_result.NotifyReport:
-        await self.ctx.charging.record_report(
+        await self.ctx.reports.record(
             self.station,
             "NotifyReport",
             request_id=request_id,
@@ -123,7 +123,7 @@ class ChargePoint201(RobustRouting, ChargePoint):
     async def on_notify_event(
         self, generated_at: str, seq_no: int, event_data: list[dict[str, Any]], **extra: Any
     ) -> call_result.NotifyEvent:
-        await self.ctx.charging.record_report(
+        await self.ctx.reports.record(
             self.station,
             "NotifyEvent",
             data={
@@ -133,13 +133,15 @@ class ChargePoint201(RobustRouting, ChargePoint):
                 **extra,
             },
         )
+        # the connector temperatures in it are meter samples (2.0.1 has no Temperature measurand)
+        await self.ctx.charging.connector_temperatures(self.station, event_data)
         return call_result.NotifyEvent()
 
     @on(Action.security_event_notification)
     async def on_security_event(
         self, type: str, timestamp: str, tech_info: str | None = None, **_: Any
     ) -> call_result.SecurityEventNotification:
-        await self.ctx.charging.record_report(
+        await self.ctx.reports.record(
             self.station,
             "SecurityEvent",
             status=type,
@@ -151,7 +153,7 @@ class ChargePoint201(RobustRouting, ChargePoint):
     async def on_log_status(
         self, status: str, request_id: int | None = None, **_: Any
     ) -> call_result.LogStatusNotification:
-        await self.ctx.charging.record_report(
+        await self.ctx.reports.record(
             self.station, "LogStatus", status=status, request_id=request_id
         )
         return call_result.LogStatusNotification()
@@ -160,7 +162,7 @@ class ChargePoint201(RobustRouting, ChargePoint):
     async def on_firmware_status(
         self, status: str, request_id: int | None = None, **_: Any
     ) -> call_result.FirmwareStatusNotification:
-        await self.ctx.charging.record_report(
+        await self.ctx.reports.record(
             self.station, "FirmwareStatus", status=status, request_id=request_id
         )
         return call_result.FirmwareStatusNotification()
@@ -169,7 +171,7 @@ class ChargePoint201(RobustRouting, ChargePoint):
     async def on_data_transfer(
         self, vendor_id: str, message_id: str | None = None, data: Any = None, **_: Any
     ) -> call_result.DataTransfer:
-        status = await self.ctx.charging.data_transfer(
+        status = await self.ctx.reports.data_transfer(
             self.station,
             vendor_id=vendor_id,
             message_id=message_id,

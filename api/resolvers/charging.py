@@ -30,11 +30,12 @@ from api.types.charging import (
 from api.types.charging import charging_service as charging
 from api.types.common import Money, PageInfo
 from domain.charging import recording
+from domain.charging.events import SessionUpdated
 from domain.charging.models import ChargingSession as DomainSession
 from domain.charging.state import FINAL, SessionStatus
 from domain.common.clock import as_utc, utcnow
 from domain.common.errors import DomainError
-from domain.common.events import DomainEvent, SessionUpdated
+from domain.common.events import DomainEvent
 from domain.common.pagination import Page
 from domain.network.service import parse_id
 

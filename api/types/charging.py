@@ -16,13 +16,13 @@ from api.context import ApiContext, Info
 from api.errors import UserError
 from api.types.common import Money, PageInfo, kw, utc
 from domain.charging import recording
+from domain.charging.events import SessionUpdated
 from domain.charging.metering import TelemetryRow
 from domain.charging.models import ChargingSession as DomainSession
 from domain.charging.models import IdToken as DomainIdToken
 from domain.charging.service import ChargingService
 from domain.charging.state import SessionStatus
 from domain.common.clock import utcnow
-from domain.common.events import SessionUpdated
 from domain.common.money import Money as DomainMoney
 
 if TYPE_CHECKING:

@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from api.types.common import kw
+from domain.charging import events as charging_events
 from domain.common import events as domain_events
 from domain.common.clock import as_utc
 from domain.network.models import ConnectorStatus
@@ -45,7 +46,7 @@ class StationTelemetryUpdated(StationEvent):
 STATION_EVENTS = (
     domain_events.ConnectorStatusChanged,
     domain_events.StationConnectivityChanged,
-    domain_events.StationTelemetryUpdated,
+    charging_events.StationTelemetryUpdated,
 )
 
 
@@ -66,7 +67,7 @@ def station_event_from_domain(event: domain_events.DomainEvent) -> StationEvent:
         return StationConnectivityChanged(
             station_id=station_id, site_id=site_id, at=at, online=event.online
         )
-    if isinstance(event, domain_events.StationTelemetryUpdated):
+    if isinstance(event, charging_events.StationTelemetryUpdated):
         return StationTelemetryUpdated(
             station_id=station_id,
             site_id=site_id,

@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from domain.charging import sample_repository as sample_repo
+from domain.billing.charging_view import ChargingView
 from domain.charging.metering import ENERGY_REGISTER
 from domain.charging.models import ChargingSession
 from domain.charging.models import MeterSample as StoredSample
 from domain.common.clock import as_utc
 from domain.network import repository as network_repo
 from domain.network.models import StatusInterval
-from domain.tariffs.intervals import MeterSample
+from domain.tariffs.intervals import RegisterReading
 from domain.tariffs.models import Tariff
 from domain.tariffs.pricing import Membership as Benefits
 from domain.tariffs.pricing import PricedSession, price_samples
@@ -31,7 +31,7 @@ def session_samples(
     session: ChargingSession,
     stored: Iterable[StoredSample],
     statuses: Sequence[StatusInterval] = (),
-) -> list[MeterSample]:
+) -> list[RegisterReading]:
     """Stored samples of one session → pricing samples, oldest first. Pure."""
     energy: dict[datetime, tuple[int, int]] = {}  # at -> (rank, Wh): the total register wins
     power_total: dict[datetime, float] = {}
@@ -50,29 +50,33 @@ def session_samples(
             else:
                 power_phases[at] = power_phases.get(at, 0.0) + s.value
     moments = set(energy) | set(power_total) | set(power_phases)
-    out: dict[datetime, MeterSample] = {}
+    out: dict[datetime, RegisterReading] = {}
     for at in moments:
         watts = power_total.get(at, power_phases.get(at))
-        out[at] = MeterSample(
+        out[at] = RegisterReading(
             at=at,
             energy_register_wh=energy[at][1] if at in energy else None,
             power_w=round(watts) if watts is not None else None,
         )
     started = as_utc(session.started_at) if session.started_at else None
     if started is not None and session.meter_start_wh is not None:
-        out.setdefault(started, MeterSample(at=started, energy_register_wh=session.meter_start_wh))
+        out.setdefault(
+            started, RegisterReading(at=started, energy_register_wh=session.meter_start_wh)
+        )
     ended = as_utc(session.ended_at) if session.ended_at else None
     if ended is not None and session.last_meter_wh is not None:
         last = out.get(ended)
         power = last.power_w if last else None
-        out[ended] = MeterSample(at=ended, energy_register_wh=session.last_meter_wh, power_w=power)
+        out[ended] = RegisterReading(
+            at=ended, energy_register_wh=session.last_meter_wh, power_w=power
+        )
     ordered = sorted(out.values(), key=lambda m: m.at)
     if started is not None:
         ordered = [m for m in ordered if m.at >= started]
     if ended is not None:
         ordered = [m for m in ordered if m.at <= ended]
     return [
-        MeterSample(m.at, m.energy_register_wh, m.power_w, _status_at(statuses, m.at))
+        RegisterReading(m.at, m.energy_register_wh, m.power_w, _status_at(statuses, m.at))
         for m in ordered
     ]
 
@@ -93,13 +97,12 @@ async def price_stored_session(
     *,
     now: datetime,
     benefits: Benefits | None = None,
+    charging: ChargingView,
 ) -> PricedSession:
     """Load the session's samples and statuses and price them (live: up to ``now``)."""
     stored: list[StoredSample] = []
     if session.transaction_id is not None:
-        stored = await sample_repo.samples_for_transaction(
-            session.station_id, session.transaction_id
-        )
+        stored = await charging.samples_for_transaction(session.station_id, session.transaction_id)
     started = as_utc(session.started_at) if session.started_at else None
     ended = as_utc(session.ended_at) if session.ended_at else None
     statuses: list[StatusInterval] = []

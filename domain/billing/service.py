@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from beanie import PydanticObjectId
 
 from domain.billing import repository as repo
+from domain.billing.charging_view import ChargingView
 from domain.billing.costing import price_stored_session
 from domain.billing.customers import Customers
 from domain.billing.errors import GatewayUnavailable, PaymentDeclined
@@ -35,12 +36,13 @@ from domain.billing.refunds import Refunds
 from domain.billing.reports import Reports
 from domain.billing.settlement import Settlement
 from domain.billing.webhooks import Webhooks
-from domain.charging import repository as charging_repo
+from domain.charging.events import SessionUpdated
 from domain.charging.models import ChargingSession
 from domain.charging.state import FINAL, RUNNING
+from domain.charging.store import ChargingStore
 from domain.common.clock import as_utc, utcnow
 from domain.common.errors import ConnectorBusy, InvalidInput
-from domain.common.events import DomainEvent, EventBus, SessionUpdated
+from domain.common.events import DomainEvent, EventBus
 from domain.common.money import Money
 from domain.network import repository as network_repo
 from domain.network.models import Station
@@ -65,14 +67,18 @@ class BillingService(Customers, Memberships, Settlement, Refunds, Webhooks, Repo
         self,
         gateway: PaymentGateway,
         *,
+        charging: ChargingView | None = None,
         stop_session: StopSession | None = None,
         hold_timeout: timedelta = timedelta(minutes=5),
         retry_after: timedelta = timedelta(seconds=30),
         settle_claim: timedelta = timedelta(seconds=60),
     ) -> None:
         """``stop_session`` (e.g. ``ChargingService.remote_stop``) stops a session whose cost
-        reaches its hold, so it cannot exceed what was authorised."""
+        reaches its hold, so it cannot exceed what was authorised. ``charging``: how billing reads
+        sessions and samples (the charging store the stations write through; by default one of
+        its own, for a process where no station writes)."""
         self.gateway = gateway
+        self.charging: ChargingView = charging if charging is not None else ChargingStore()
         self.stop_session = stop_session
         self.hold_timeout = hold_timeout
         self.retry_after = retry_after
@@ -123,7 +129,7 @@ class BillingService(Customers, Memberships, Settlement, Refunds, Webhooks, Repo
         if not await repo.insert_payment(payment):
             raise ConnectorBusy(f"connector {connector_id} is being started already")
         try:
-            holder = await charging_repo.session_holding(payment.start_lock or "")
+            holder = await self.charging.session_holding(station.id, connector_id)
             if holder is not None:
                 raise ConnectorBusy(f"connector {connector_id} has a session already")
             if hold > 0:
@@ -184,7 +190,7 @@ class BillingService(Customers, Memberships, Settlement, Refunds, Webhooks, Repo
     async def on_session_updated(self, event: SessionUpdated) -> None:
         session_id = PydanticObjectId(event.session_id)
         if event.status in {s.value for s in FINAL}:
-            session = await charging_repo.get_session(session_id)
+            session = await self.charging.session(session_id)
             if session is not None:
                 await self.finalize(session)
             self._no_hold.pop(session_id, None)
@@ -218,7 +224,7 @@ class BillingService(Customers, Memberships, Settlement, Refunds, Webhooks, Repo
             return
         if session_id in self._stopping or self.stop_session is None:
             return
-        session = await charging_repo.get_session(session_id)
+        session = await self.charging.session(session_id)
         if session is None or session.status not in RUNNING:
             return
         priced = await self.cost_of(session)
@@ -266,7 +272,7 @@ class BillingService(Customers, Memberships, Settlement, Refunds, Webhooks, Repo
                 if as_utc(payment.created_at) < now - self.hold_timeout:
                     await self._abandon(payment, TimeoutError("the start never completed"))
                 continue
-            session = await charging_repo.get_session(payment.session_id)
+            session = await self.charging.session(payment.session_id)
             if session is not None and session.status in FINAL:
                 await self.finalize(session, now=now)
         touched += await self.retry_refunds(limit=limit)
@@ -335,7 +341,9 @@ class BillingService(Customers, Memberships, Settlement, Refunds, Webhooks, Repo
             session = await load_session()
         _, tariff, tz, benefits = cached
         assert tariff is not None
-        priced = await price_stored_session(session, tariff, tz, now=now, benefits=benefits)
+        priced = await price_stored_session(
+            session, tariff, tz, now=now, benefits=benefits, charging=self.charging
+        )
         return priced.total_money if priced is not None else None
 
     def is_settled(self, payment: SessionPayment) -> bool:

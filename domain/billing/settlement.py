@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from beanie import PydanticObjectId
 
 from domain.billing import repository as repo
+from domain.billing.charging_view import ChargingView
 from domain.billing.costing import price_stored_session
 from domain.billing.errors import GatewayUnavailable, PaymentDeclined
 from domain.billing.gateway import IntentState, PaymentGateway
@@ -29,6 +30,7 @@ log = logging.getLogger(__name__)
 class Settlement:
     gateway: PaymentGateway
     settle_claim: timedelta
+    charging: ChargingView
 
     async def _benefits(
         self, driver_id: PydanticObjectId, org_id: PydanticObjectId, at: datetime
@@ -46,7 +48,9 @@ class Settlement:
         membership, benefits = (None, None)
         if session.driver_id is not None:
             membership, benefits = await self._benefits(session.driver_id, session.org_id, now)
-        priced = await price_stored_session(session, tariff, tz, now=now, benefits=benefits)
+        priced = await price_stored_session(
+            session, tariff, tz, now=now, benefits=benefits, charging=self.charging
+        )
         return priced, membership
 
     async def _tariff_for(

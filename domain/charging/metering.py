@@ -16,6 +16,7 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from domain.charging import timestamps
 
@@ -83,7 +84,9 @@ class MeterReading:
 
 
 @dataclass(frozen=True)
-class Sample:
+class SampledValue:
+    """One sampled value (OCPP SampledValue), normalised: base units, a trusted timestamp."""
+
     at: datetime
     measurand: str
     value: float
@@ -100,7 +103,7 @@ class Sample:
 
 @dataclass
 class Normalised:
-    samples: list[Sample] = field(default_factory=list)
+    samples: list[SampledValue] = field(default_factory=list)
     flags: set[str] = field(default_factory=set)
     skipped: int = 0
 
@@ -156,7 +159,7 @@ def normalise(readings: Iterable[MeterReading], received_at: datetime) -> Normal
             if base and base.lower() not in {u.lower() for u, _ in _UNITS.values()}:
                 out.flags.add(FLAG_UNKNOWN_UNIT)
             out.samples.append(
-                Sample(
+                SampledValue(
                     at=at,
                     measurand=measurand,
                     value=value,
@@ -171,7 +174,7 @@ def normalise(readings: Iterable[MeterReading], received_at: datetime) -> Normal
 
 
 def sample_key(
-    station_id: str, connector_id: int, transaction_id: str | None, sample: Sample
+    station_id: str, connector_id: int, transaction_id: str | None, sample: SampledValue
 ) -> str:
     """Deterministic identity of a sample, for skipping the ones a retry sends again."""
     moment = (sample.reported_at or sample.at).isoformat()
@@ -191,7 +194,7 @@ def sample_key(
     return hashlib.blake2b(text.encode(), digest_size=12).hexdigest()
 
 
-def energy_register(samples: Iterable[Sample]) -> list[Sample]:
+def energy_register(samples: Iterable[SampledValue]) -> list[SampledValue]:
     """The main energy register readings (no phase; Outlet/unspecified location), oldest first."""
     found = [
         s
@@ -245,7 +248,7 @@ def _combine(values: list[tuple[str | None, float]], how: str) -> float | None:
     return sum(nums) / len(nums)
 
 
-def telemetry_row(at: datetime, connector_id: int, samples: Iterable[Sample]) -> TelemetryRow:
+def telemetry_row(at: datetime, connector_id: int, samples: Iterable[SampledValue]) -> TelemetryRow:
     """One row from the samples taken at one moment on one connector."""
     groups: dict[str, list[tuple[str | None, float]]] = {}
     for s in samples:
@@ -284,9 +287,9 @@ def _phase_group(phase: str | None) -> str | None:
     return phase if phase in ("L1", "L2", "L3", "L1-N", "L2-N", "L3-N") else "other"
 
 
-def telemetry_rows(samples: Iterable[tuple[int, Sample]]) -> list[TelemetryRow]:
+def telemetry_rows(samples: Iterable[tuple[int, SampledValue]]) -> list[TelemetryRow]:
     """Rows per (time, connector), oldest first, from (connector_id, sample) pairs."""
-    buckets: dict[tuple[datetime, int], list[Sample]] = {}
+    buckets: dict[tuple[datetime, int], list[SampledValue]] = {}
     for connector_id, s in samples:
         buckets.setdefault((s.at, connector_id), []).append(s)
     rows = [telemetry_row(at, cid, group) for (at, cid), group in buckets.items()]
@@ -309,7 +312,7 @@ def _has_data(row: TelemetryRow) -> bool:
     )
 
 
-def latest_row(connector_id: int, samples: Sequence[Sample]) -> TelemetryRow | None:
+def latest_row(connector_id: int, samples: Sequence[SampledValue]) -> TelemetryRow | None:
     """The freshest picture of one connector: the latest value of each quantity."""
     rows = telemetry_rows((connector_id, s) for s in samples)
     if not rows:
@@ -332,3 +335,31 @@ def latest_row(connector_id: int, samples: Sequence[Sample]) -> TelemetryRow | N
 
 def _pick(new: float | None, old: float | None) -> float | None:
     return new if new is not None else old
+
+
+# -- 2.0.1 connector temperatures (NotifyEvent; 2.0.1 has no Temperature measurand) ------------
+
+
+def _is_connector_temperature(item: dict[str, Any]) -> bool:
+    component = item.get("component") or {}
+    variable = item.get("variable") or {}
+    return (
+        component.get("name") == "Connector"
+        and variable.get("name") == "Temperature"
+        and isinstance((component.get("evse") or {}).get("id"), int)
+    )
+
+
+def temperature_readings(
+    event_data: Iterable[dict[str, Any]] | None,
+) -> dict[int, list[MeterReading]]:
+    """NotifyEvent eventData about a Connector's Temperature, per EVSE (our connector id)."""
+    out: dict[int, list[MeterReading]] = {}
+    for item in event_data or ():
+        if not isinstance(item, dict) or not _is_connector_temperature(item):
+            continue
+        evse_id = int(item["component"]["evse"]["id"])
+        at: datetime | None = timestamps.parse(item.get("timestamp"))
+        raw = RawSample(value=item.get("actual_value", ""), measurand="Temperature", unit="Celsius")
+        out.setdefault(evse_id, []).append(MeterReading(at=at, samples=[raw]))
+    return out

@@ -1,4 +1,5 @@
-"""Documents of the charging context: id tokens, sessions, meter samples, station reports."""
+"""Documents of the charging context: id tokens, sessions, meter samples, orphan transaction
+messages."""
 
 from __future__ import annotations
 
@@ -163,30 +164,9 @@ class OrphanTransactionMessage(Document):
         ]
 
 
-class StationReport(Document):
-    """What a station reports that is not a transaction: diagnostics/log/firmware status,
-    security events, device-model reports and events, data transfers. Kept as sent."""
-
-    org_id: PydanticObjectId
-    station_id: PydanticObjectId
-    charge_point_id: str
-    kind: str  # DiagnosticsStatus | LogStatus | FirmwareStatus | SecurityEvent | NotifyEvent | ...
-    status: str | None = None
-    request_id: int | None = None
-    at: datetime = Field(default_factory=utcnow)
-    data: dict[str, Any] = Field(default_factory=dict)
-
-    class Settings:
-        name = "station_reports"
-        indexes = [
-            IndexModel([("station_id", ASCENDING), ("kind", ASCENDING), ("at", DESCENDING)]),
-        ]
-
-
 DOCUMENTS: list[type[Document]] = [
     IdToken,
     ChargingSession,
     MeterSample,
     OrphanTransactionMessage,
-    StationReport,
 ]

@@ -10,10 +10,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from domain.charging import metering, state
+from domain.charging.events import SessionUpdated
 from domain.charging.models import ChargingSession
 from domain.charging.state import SessionStatus
 from domain.common.clock import as_utc
-from domain.common.events import SessionUpdated
 
 FLAG_ENERGY_BACKWARDS = "energy_register_backwards"
 FLAG_METER_STOP_BELOW_START = "meter_stop_below_start"
@@ -38,7 +38,7 @@ def _register(session: ChargingSession, value_wh: int) -> None:
     session.energy_wh = max(0, value_wh - session.meter_start_wh)
 
 
-def apply_samples(session: ChargingSession, samples: Sequence[metering.Sample]) -> None:
+def apply_samples(session: ChargingSession, samples: Sequence[metering.SampledValue]) -> None:
     """Energy and power from newly stored samples (duplicates are filtered out before)."""
     for s in metering.energy_register(samples):
         _register(session, round(s.value))
@@ -142,7 +142,7 @@ class MeterUpdate:
     flags: tuple[str, ...]
 
 
-def meter_update(samples: Sequence[metering.Sample], flags: set[str]) -> MeterUpdate:
+def meter_update(samples: Sequence[metering.SampledValue], flags: set[str]) -> MeterUpdate:
     values = [round(s.value) for s in metering.energy_register(samples)]
     backwards = any(v < max(values[:i]) for i, v in enumerate(values) if i > 0)
     latest = metering.latest_row(0, samples)
@@ -196,7 +196,7 @@ def apply_transaction_event(
     session: ChargingSession,
     event: TransactionEvent,
     flags: set[str],
-    new: Sequence[metering.Sample],
+    new: Sequence[metering.SampledValue],
     *,
     latest: bool,
 ) -> None:

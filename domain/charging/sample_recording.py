@@ -1,30 +1,99 @@
-"""The sample-recording methods ``StationReports`` provides and its mixins (``Notices``,
-``TransactionEvents``) call, declared once for the type checker."""
+"""``SampleRecorder``: a station's meter samples kept once each and published as telemetry.
+
+Each sample gets its deterministic key (``metering.sample_key``): a retried message stores nothing
+twice. ``keep`` writes them before it returns (transaction messages); ``buffer`` hands them to the
+store's write-behind buffer (MeterValues). Either returns only the new samples, and ``publish``
+turns those into charging's ``StationTelemetrySampled`` event.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
+
+from beanie import PydanticObjectId
 
 from domain.charging import metering
+from domain.charging.results import station_oid
+from domain.charging.store import ChargingStore
+from domain.charging.telemetry_event import telemetry_event
+from domain.common.events import EventBus
 from domain.network.models import Station
 
 
-class RecordsSamples:
-    if TYPE_CHECKING:
+class SampleRecorder:
+    def __init__(self, store: ChargingStore, events: EventBus) -> None:
+        self.store = store
+        self.events = events
 
-        async def _store_samples(
-            self,
-            station: Station,
-            connector_id: int,
-            transaction_id: str | None,
-            samples: list[metering.Sample],
-        ) -> list[metering.Sample]: ...
+    def unsent(
+        self,
+        station_id: PydanticObjectId,
+        connector_id: int,
+        transaction_id: str | None,
+        samples: list[metering.SampledValue],
+    ) -> list[tuple[str, metering.SampledValue]]:
+        """The samples (keyed) neither repeated in the message nor buffered or stored lately."""
+        if not samples:
+            return []
+        keyed = keyed_samples(station_id, connector_id, transaction_id, samples)
+        recent = self.store.samples.seen([k for k, _ in keyed])
+        return [(k, s) for k, s in dict(keyed).items() if k not in recent]
 
-        def _publish_telemetry(
-            self,
-            station: Station,
-            connector_id: int,
-            samples: list[metering.Sample],
-            now: datetime,
-        ) -> None: ...
+    async def keep(
+        self,
+        station: Station,
+        connector_id: int,
+        transaction_id: str | None,
+        samples: list[metering.SampledValue],
+    ) -> list[metering.SampledValue]:
+        """Store the samples not stored yet; return those (the new ones)."""
+        sid = station_oid(station)
+        keyed = self.unsent(sid, connector_id, transaction_id, samples)
+        if not keyed:
+            return []
+        return await self.store.store_samples(
+            station.org_id, sid, connector_id, transaction_id, keyed
+        )
+
+    def buffer(
+        self,
+        station: Station,
+        connector_id: int,
+        transaction_id: str | None,
+        samples: list[metering.SampledValue],
+    ) -> list[metering.SampledValue]:
+        """Hand the samples to the write-behind buffer; return the new ones (not sent lately)."""
+        if not samples:
+            return []
+        sid = station_oid(station)
+        keyed = keyed_samples(sid, connector_id, transaction_id, samples)
+        return self.store.samples.add(station.org_id, sid, connector_id, transaction_id, keyed)
+
+    def publish(
+        self,
+        station: Station,
+        connector_id: int,
+        samples: list[metering.SampledValue],
+        now: datetime,
+    ) -> None:
+        event = telemetry_event(
+            org_id=str(station.org_id),
+            site_id=str(station.site_id),
+            station_id=str(station.id),
+            connector_id=connector_id,
+            samples=samples,
+        )
+        if event is not None:
+            self.events.publish(event)
+
+
+def keyed_samples(
+    station_id: PydanticObjectId,
+    connector_id: int,
+    transaction_id: str | None,
+    samples: list[metering.SampledValue],
+) -> list[tuple[str, metering.SampledValue]]:
+    """Each sample with its deterministic key: what makes a retried message store nothing twice."""
+    return [
+        (metering.sample_key(str(station_id), connector_id, transaction_id, s), s) for s in samples
+    ]

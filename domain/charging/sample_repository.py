@@ -1,5 +1,6 @@
 """The meter samples' queries: what is stored, what was stored already (replays), and the
-time-ordered readings a session's bill and a station's telemetry are built from."""
+time-ordered readings a session's bill and a station's telemetry are built from. Reads return what
+is stored: ``ChargingStore`` flushes the buffered samples before it reads through here."""
 
 from __future__ import annotations
 
@@ -9,13 +10,17 @@ from typing import TYPE_CHECKING
 
 from beanie import PydanticObjectId
 
-from domain.charging.metering import TELEMETRY_MEASURANDS, Sample, TelemetryRow, telemetry_rows
+from domain.charging.metering import (
+    TELEMETRY_MEASURANDS,
+    SampledValue,
+    TelemetryRow,
+    telemetry_rows,
+)
 from domain.charging.models import MeterSample, SampleMeta
-from domain.charging.repository import flush_pending
 from domain.common.clock import as_utc
 
 if TYPE_CHECKING:
-    from domain.charging.sample_writer import BufferedSample
+    from domain.charging.sample_buffer import BufferedSample
 
 
 async def existing_sample_keys(
@@ -60,7 +65,7 @@ async def insert_buffered_samples(batch: Sequence[BufferedSample]) -> None:
     if docs:
         # ordered: on this time-series collection an unordered batch spanning many stations costs
         # mongod an extra bucket update per station (serverStatus opcounters); there is no unique
-        # index to continue past, and a batch failing halfway is retried by key (sample_writer)
+        # index to continue past, and a batch failing halfway is retried by key (sample_buffer)
         await MeterSample.insert_many(docs, ordered=True)
 
 
@@ -69,7 +74,7 @@ async def insert_samples(
     station_id: PydanticObjectId,
     connector_id: int,
     transaction_id: str | None,
-    samples: Sequence[tuple[str, Sample]],
+    samples: Sequence[tuple[str, SampledValue]],
 ) -> None:
     meta = SampleMeta(station_id=station_id, connector_id=connector_id, org_id=org_id)
     docs = [
@@ -95,7 +100,6 @@ async def insert_samples(
 async def samples_for_transaction(
     station_id: PydanticObjectId, transaction_id: str
 ) -> list[MeterSample]:
-    await flush_pending()
     return (
         await MeterSample.find({"meta.station_id": station_id, "transaction_id": transaction_id})
         .sort("+at")
@@ -103,15 +107,11 @@ async def samples_for_transaction(
     )
 
 
-# -- orphans and reports ------------------------------------------------------------------------
-
-
 async def telemetry(
     station_id: PydanticObjectId, start: datetime, end: datetime, limit: int
 ) -> list[TelemetryRow]:
     """Per-timestamp rows per connector in [start, end): temperature, voltage, current, power,
     energy and SoC (see metering.telemetry_row for how phases are combined)."""
-    await flush_pending()
     cursor = MeterSample.get_pymongo_collection().find(
         {
             "meta.station_id": station_id,
@@ -122,12 +122,12 @@ async def telemetry(
         sort=[("at", 1)],
         limit=limit,
     )
-    pairs: list[tuple[int, Sample]] = []
+    pairs: list[tuple[int, SampledValue]] = []
     async for doc in cursor:
         pairs.append(
             (
                 int(doc["meta"]["connector_id"]),
-                Sample(
+                SampledValue(
                     at=as_utc(doc["at"]),
                     measurand=doc["measurand"],
                     value=float(doc["value"]),

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import asyncio
 
+from beanie import PydanticObjectId
+
 from domain.charging import repository as repo
 
 SEQUENCE = "transaction"
@@ -51,3 +53,8 @@ class TransactionIds:
         if last > MAX_ID:
             raise RuntimeError("the transaction id sequence passed the 32-bit range")
         self._next, self._last = last - self.block + 1, last
+
+
+async def next_remote_start_id(station_id: PydanticObjectId) -> int:
+    """The station's next 2.0.1 remoteStartId (a per-station sequence; 1.6 ignores it)."""
+    return await repo.next_sequence(station_id, "remote_start")

@@ -7,13 +7,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from domain.charging import metering
-from domain.diagnostics.events import StationTelemetrySampled
+from domain.charging.events import StationTelemetrySampled
 
 PHASES = ("L1", "L2", "L3")
 _PHASE_NAMES = {"L1": "L1", "L2": "L2", "L3": "L3", "L1-N": "L1", "L2-N": "L2", "L3-N": "L3"}
 
 
-def _per_phase(samples: Sequence[metering.Sample], measurand: str, unit: str) -> tuple[float, ...]:
+def _per_phase(
+    samples: Sequence[metering.SampledValue], measurand: str, unit: str
+) -> tuple[float, ...]:
     """The latest moment's value per phase (L1, L2, L3 order), when that moment reports phases."""
     found = [s for s in samples if s.measurand == measurand and s.unit == unit and s.phase]
     if not found:
@@ -27,7 +29,7 @@ def _per_phase(samples: Sequence[metering.Sample], measurand: str, unit: str) ->
     return tuple(by_phase[p] for p in PHASES if p in by_phase)
 
 
-def _register_at(samples: Sequence[metering.Sample], location: str) -> int | None:
+def _register_at(samples: Sequence[metering.SampledValue], location: str) -> int | None:
     found = [s for s in samples if s.is_energy_register and s.location == location]
     return round(max(found, key=lambda s: s.at).value) if found else None
 
@@ -38,7 +40,7 @@ def telemetry_event(
     site_id: str,
     station_id: str,
     connector_id: int,
-    samples: Sequence[metering.Sample],
+    samples: Sequence[metering.SampledValue],
 ) -> StationTelemetrySampled | None:
     """None when the samples carry no telemetry quantity."""
     row = metering.latest_row(connector_id, samples)

@@ -1,42 +1,39 @@
-"""The OCPP 2.0.1 TransactionEvent (Started/Updated/Ended), the same session model as 1.6's
-Start/MeterValues/StopTransaction, mixed into ``ChargingService`` through ``StationReports``.
-Durable before its answer, like the 1.6 transaction messages."""
+"""``TransactionEventRecorder``: the OCPP 2.0.1 TransactionEvent (Started/Updated/Ended), the same
+session model as 1.6's Start/MeterValues/StopTransaction (``recorder.py``). Durable before its
+answer, like the 1.6 transaction messages."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
-
-from beanie import PydanticObjectId
+from typing import Any
 
 from domain.charging import metering, recording, timestamps
-from domain.charging import repository as repo
-from domain.charging import sample_repository as sample_repo
+from domain.charging.id_tokens import IdTokens
 from domain.charging.metering import MeterReading
 from domain.charging.models import ChargingSession, IdTokenStatus
+from domain.charging.opening import SessionOpener
+from domain.charging.recorder import TransactionRecorder
 from domain.charging.results import TransactionEventResult, station_oid
-from domain.charging.sample_recording import RecordsSamples
-from domain.charging.starts import Starts
+from domain.charging.sample_recording import SampleRecorder
+from domain.charging.store import ChargingStore
 from domain.common.clock import utcnow
 from domain.network.models import Station
 
-if TYPE_CHECKING:
-    from domain.charging.sample_writer import SampleWriter
 
-
-class TransactionEvents(Starts, RecordsSamples):
-    if TYPE_CHECKING:
-
-        @property
-        def sample_writer(self) -> SampleWriter: ...
-
-        def _unsent(
-            self,
-            station_id: PydanticObjectId,
-            connector_id: int,
-            transaction_id: str | None,
-            samples: list[metering.Sample],
-        ) -> list[tuple[str, metering.Sample]]: ...
+class TransactionEventRecorder:
+    def __init__(
+        self,
+        store: ChargingStore,
+        id_tokens: IdTokens,
+        opener: SessionOpener,
+        samples: SampleRecorder,
+        recorder: TransactionRecorder,
+    ) -> None:
+        self.store = store
+        self.id_tokens = id_tokens
+        self.opener = opener
+        self.samples = samples
+        self.recorder = recorder  # saves and publishes a session
 
     async def transaction_event(
         self,
@@ -61,8 +58,8 @@ class TransactionEvents(Starts, RecordsSamples):
         says applied) and one of its samples."""
         now = utcnow()
         if event_type == "Ended":
-            await self.sample_writer.flush()  # the final bill sees every answered sample
-        token = await self.id_tokens.call(id_tag) if id_tag else None
+            await self.store.samples.flush()  # the final bill sees every answered sample
+        token = await self.id_tokens.find(id_tag) if id_tag else None
         status = (token.status if token else IdTokenStatus.INVALID) if id_tag else None
         at, flag = timestamps.check(timestamp, now)
         flags = {flag} if flag else set()
@@ -79,7 +76,7 @@ class TransactionEvents(Starts, RecordsSamples):
         sid = station_oid(station)
         session = None
         if event_type != "Started":
-            session = await repo.session_by_transaction(sid, transaction_id)
+            session = await self.store.session_by_transaction(sid, transaction_id)
         if session is None:
             if event_type != "Started":
                 flags.add("started_implicitly")
@@ -92,13 +89,13 @@ class TransactionEvents(Starts, RecordsSamples):
                 "remote_start_id": remote_start_id,
             }
             connector_id = evse_id or 0
-            keyed = self._unsent(sid, connector_id, transaction_id, norm.samples)
+            keyed = self.samples.unsent(sid, connector_id, transaction_id, norm.samples)
             fresh = [s for _, s in keyed]
 
             def prepare(new: ChargingSession) -> None:
                 recording.apply_transaction_event(new, event, norm.flags, fresh, latest=True)
 
-            session, created = await self._open(
+            session, created = await self.opener.open(
                 station,
                 connector_id,
                 id_tag,
@@ -111,19 +108,18 @@ class TransactionEvents(Starts, RecordsSamples):
                 prepare=prepare,
             )
             if created:  # a new transaction: none of its samples can be stored yet
-                await sample_repo.insert_samples(
-                    station.org_id, sid, connector_id, transaction_id, keyed
+                await self.store.store_samples(
+                    station.org_id, sid, connector_id, transaction_id, keyed, check_stored=False
                 )
-                self.sample_writer.remember_keys([k for k, _ in keyed])
-                self._publish_telemetry(station, connector_id, fresh, now)
+                self.samples.publish(station, connector_id, fresh, now)
                 return TransactionEventResult(session, status)
-        new = await self._store_samples(station, session.connector_id, transaction_id, norm.samples)
+        new = await self.samples.keep(station, session.connector_id, transaction_id, norm.samples)
         # an older event (lower seqNo) arriving late must not overwrite a newer charging state
         latest = seq_no is None or session.last_seq_no is None or seq_no >= session.last_seq_no
         if id_tag and session.id_tag is None:
             session.id_tag = id_tag
             session.driver_id = token.driver_id if token else None
         recording.apply_transaction_event(session, event, flags | norm.flags, new, latest=latest)
-        self._publish_telemetry(station, session.connector_id, new, now)
-        await self._save(session, now)
+        self.samples.publish(station, session.connector_id, new, now)
+        await self.recorder.save(session, now)
         return TransactionEventResult(session, status)

@@ -1,5 +1,9 @@
 """Domain events and the bus that carries them to whoever listens (GraphQL subscriptions, alerts).
 
+The events every context shares (a station's connectivity and connector status, which network
+publishes; alerts) are here; a context's own events live with it (``domain/charging/events.py``,
+``domain/diagnostics/events.py``), and consumers import them from their publisher.
+
 Services publish after they save. ``publish`` never blocks and never fails the caller: a slow
 subscriber loses its oldest events (and is told how many) rather than slowing a charge point down.
 
@@ -38,31 +42,6 @@ class ConnectorStatusChanged(DomainEvent):
 @dataclass(frozen=True, kw_only=True)
 class StationConnectivityChanged(DomainEvent):
     online: bool
-
-
-@dataclass(frozen=True, kw_only=True)
-class StationTelemetryUpdated(DomainEvent):
-    connector_id: int
-    temperature_c: float | None = None
-    voltage_v: float | None = None
-    current_a: float | None = None
-    power_w: float | None = None
-    offered_power_w: float | None = None
-    energy_wh: int | None = None
-    soc_percent: float | None = None
-
-
-@dataclass(frozen=True, kw_only=True)
-class SessionUpdated(DomainEvent):
-    session_id: str
-    driver_id: str | None
-    status: str
-    energy_wh: int
-    power_w: float | None
-    duration_seconds: int
-    idle_seconds: int
-    cost_amount: int | None = None
-    currency: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -1,23 +1,12 @@
-"""Diagnostics' own, richer events. ``domain.common.events`` is shared, so they live here.
-
-``StationTelemetrySampled`` *is a* ``StationTelemetryUpdated`` (a subclass): whoever publishes it
-instead of the plain one (the OCPP handlers, when a station reports phases or both meter locations)
-reaches every existing subscriber unchanged, and diagnostics reads the extra fields.
-"""
+"""The events diagnostics publishes from what stations report outside charging (security events,
+file-transfer progress: ``station_reports.py``) and consumes itself. Telemetry comes from charging
+(``domain/charging/events.py``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from domain.common.events import DomainEvent, StationTelemetryUpdated
-
-
-@dataclass(frozen=True, kw_only=True)
-class StationTelemetrySampled(StationTelemetryUpdated):
-    voltage_phases_v: tuple[float, ...] = ()  # L1, L2, L3 (phase to neutral) as reported
-    current_phases_a: tuple[float, ...] = ()
-    inlet_energy_wh: int | None = None  # Energy.Active.Import.Register at location Inlet
-    outlet_energy_wh: int | None = None  # ... at location Outlet
+from domain.common.events import DomainEvent
 
 
 @dataclass(frozen=True, kw_only=True)

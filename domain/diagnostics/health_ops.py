@@ -64,7 +64,7 @@ class HealthOperations:
             connectors=[(c.status, c.error_code) for c in mem.connectors.values()],
             open_alert_kinds=[kind.value for _, kind in mem.open],
         )
-        self.health_writer.put(
+        self.health_writer.add(
             StationHealth(
                 station_id=mem.station_id,
                 org_id=mem.org_id,

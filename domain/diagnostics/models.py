@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from beanie import Document, PydanticObjectId
 from pydantic import BaseModel, Field
@@ -155,4 +156,24 @@ class FileTransfer(Document):
                 [("station_id", ASCENDING), ("kind", ASCENDING), ("requested_at", DESCENDING)]
             ),
             IndexModel([("station_id", ASCENDING), ("request_id", ASCENDING)]),
+        ]
+
+
+class StationReport(Document):
+    """What a station reports that is not a transaction: diagnostics/log/firmware status,
+    security events, device-model reports and events, data transfers. Kept as sent."""
+
+    org_id: PydanticObjectId
+    station_id: PydanticObjectId
+    charge_point_id: str
+    kind: str  # DiagnosticsStatus | LogStatus | FirmwareStatus | SecurityEvent | NotifyEvent | ...
+    status: str | None = None
+    request_id: int | None = None
+    at: datetime = Field(default_factory=utcnow)
+    data: dict[str, Any] = Field(default_factory=dict)
+
+    class Settings:
+        name = "station_reports"
+        indexes = [
+            IndexModel([("station_id", ASCENDING), ("kind", ASCENDING), ("at", DESCENDING)]),
         ]

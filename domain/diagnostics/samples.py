@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from domain.charging.events import StationTelemetryUpdated
 from domain.common.clock import as_utc
-from domain.common.events import StationTelemetryUpdated
 
 
 def stored_time(value: datetime) -> datetime:

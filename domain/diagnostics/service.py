@@ -3,7 +3,7 @@
 ``on_event`` takes the domain events stations cause (telemetry, connector status, connectivity,
 security events), folds them into a bounded in-memory window per connector, judges the rules in
 force (site > organisation > default), persists what changed and publishes ``AlertChanged`` before
-it returns. ``run(bus)`` feeds it from the bus; ``tick(now)`` (every ~30 s from the composition root)
+it returns. ``run(bus)`` feeds it from the bus; ``tick(now)`` (every 15 s from the composition root)
 judges conditions that hold without new samples and the OFFLINE rule against heartbeat age.
 """
 
@@ -15,13 +15,13 @@ from datetime import datetime
 
 from beanie import PydanticObjectId
 
+from domain.charging.events import StationTelemetryUpdated
 from domain.common.clock import as_utc, utcnow
 from domain.common.events import (
     ConnectorStatusChanged,
     DomainEvent,
     EventBus,
     StationConnectivityChanged,
-    StationTelemetryUpdated,
 )
 from domain.diagnostics import repository as repo
 from domain.diagnostics.alert_ops import AlertOperations
@@ -37,7 +37,7 @@ from domain.diagnostics.conditions import (
 )
 from domain.diagnostics.events import SecurityEventReported, TransferStatusReported
 from domain.diagnostics.health_ops import HealthOperations
-from domain.diagnostics.health_writer import HealthWriter
+from domain.diagnostics.health_writer import health_writer
 from domain.diagnostics.models import Alert
 from domain.diagnostics.rules import SAMPLE_KINDS, AlertKind, ConfiguredRule, Rule
 from domain.diagnostics.samples import Sample, sample_from_event, stored_time
@@ -65,7 +65,7 @@ class DiagnosticsService(AlertOperations, HealthOperations, TransferTracking):
         self._stations: dict[PydanticObjectId, StationMemory] = {}
         self._rules_cache: dict[PydanticObjectId, tuple[float, list[ConfiguredRule]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
-        self.health_writer = HealthWriter()
+        self.health_writer = health_writer()
 
     # -- the event stream ---------------------------------------------------------------------
 

@@ -21,9 +21,3 @@ class BadStationCredentials(Unauthenticated):
 
 class InvalidStationInput(InvalidInput):
     pass
-
-
-class WriteBatchFailed(RuntimeError):
-    """A group commit (domain/network/batcher.py) could not store the flush holding this write:
-    the write is not stored and not acknowledged. Not a DomainError: the store failed, not the
-    request, so the edges treat it as an unexpected failure (an OCPP CALLERROR)."""

@@ -1,11 +1,11 @@
-"""Use cases of the network: sites, station registration, station identity and connectivity.
+"""Use cases of the network: sites, station registration, station identity and connectivity
+(what stations themselves do, from authentication to status reports, is ``station_activity.py``).
 
 Services load, apply a rule, save, then publish an event.
 """
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,20 +13,17 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from beanie import PydanticObjectId
 from bson.errors import InvalidId
 
-from domain.common.clock import as_utc, utcnow
+from domain.common.batching import GroupCommit
+from domain.common.clock import as_utc
 from domain.common.errors import InvalidInput
 from domain.common.events import (
-    ConnectorStatusChanged,
     EventBus,
-    StationConnectivityChanged,
 )
 from domain.common.geo import GeoPoint
 from domain.common.pagination import Page, decode_cursor, encode_cursor, page_size
 from domain.common.passwords import StationKeyVerifier, hash_station_key
 from domain.network import repository as repo
-from domain.network.batcher import GroupCommit
 from domain.network.errors import (
-    BadStationCredentials,
     InvalidStationInput,
     SiteNotFound,
     StationNotFound,
@@ -35,13 +32,12 @@ from domain.network.models import (
     ConnectivityInterval,
     Connector,
     ConnectorStandard,
-    ConnectorStatus,
-    RegistrationStatus,
     Site,
     Station,
     StatusInterval,
 )
-from domain.network.station_state import StationWriter, connectivity_fields, lookup_stations
+from domain.network.station_activity import StationActivity
+from domain.network.station_state import StationWriter, lookup_stations
 
 STATION_KEY_MIN = 16  # OCPP security profile 1: AuthorizationKey is 16..40 characters
 STATION_KEY_MAX = 40
@@ -79,6 +75,15 @@ class NetworkService:
         self._lookups: GroupCommit[str, Station | None] = GroupCommit(
             lookup_stations, max_batch=max_write_batch, name="station lookups"
         )
+        # what stations do (station_activity.py), as the OCPP handlers call it
+        self.activity = StationActivity(events, self.writes, self._lookups, self._keys)
+        self.authenticate_station = self.activity.authenticate_station
+        self.station_booted = self.activity.station_booted
+        self.station_connected = self.activity.station_connected
+        self.station_disconnected = self.activity.station_disconnected
+        self.reset_connectivity = self.activity.reset_connectivity
+        self.station_seen = self.activity.station_seen
+        self.connector_status = self.activity.connector_status
 
     async def drain(self) -> None:
         """Wait until every station write submitted so far is stored. Nothing needs starting or
@@ -254,103 +259,6 @@ class NetworkService:
         )
         return [(s, d / 1000.0) for s, d in rows]
 
-    # -- what stations do ------------------------------------------------------------------------
-
-    async def authenticate_station(self, charge_point_id: str, password: str) -> Station:
-        station = await self._lookups.submit(charge_point_id)
-        if station is None or not await self._keys.verify(station.password_hash, password):
-            raise BadStationCredentials(f"bad credentials for station {charge_point_id!r}")
-        return station
-
-    async def station_booted(
-        self,
-        station: Station,
-        *,
-        ocpp_version: str,
-        vendor: str,
-        model: str,
-        serial_number: str | None,
-        firmware_version: str | None,
-        at: datetime | None = None,
-    ) -> RegistrationStatus:
-        now = as_utc(at) if at else utcnow()
-        await self.writes.booted(
-            station,
-            {
-                "ocpp_version": ocpp_version,
-                "vendor": vendor,
-                "model": model,
-                "serial_number": serial_number,
-                "firmware_version": firmware_version,
-                "booted_at": now,
-                "last_seen_at": now,
-            },
-        )
-        return station.registration
-
-    async def station_connected(
-        self, station: Station, *, node_id: str, at: datetime | None = None
-    ) -> None:
-        """Mark online, held by ``node_id``; opens an online interval unless one is open already
-        (a reconnect replacing a live connection leaves no offline gap)."""
-        now = as_utc(at) if at else utcnow()
-        self.writes.forget(station.id)  # type: ignore[arg-type]  # another node may have held it
-        fields = connectivity_fields(online=True, at=now, node_id=node_id)
-        await self.writes.connectivity(station, fields=fields, guard={})
-        self._publish_connectivity(station, online=True, at=now)
-
-    async def station_disconnected(
-        self, station: Station, *, node_id: str, at: datetime | None = None
-    ) -> None:
-        """Mark offline, unless another connection (a reconnect) has taken over meanwhile."""
-        now = as_utc(at) if at else utcnow()
-        changed = await self.writes.connectivity(
-            station,
-            fields=connectivity_fields(online=False, at=now, node_id=None),
-            guard={"node_id": node_id},
-        )
-        if changed:
-            self.writes.forget(station.id)  # type: ignore[arg-type]
-            self._publish_connectivity(station, online=False, at=now)
-
-    async def reset_connectivity(
-        self, node_id_prefix: str | None = None, *, at: datetime | None = None
-    ) -> int:
-        """Close out stations a stopped or crashed process left online: each goes offline from its
-        last sign of life (``last_seen_at``, within its online interval and not after ``at``), so
-        the outage counts against uptime until it reconnects. Call at OCPP-server start, before
-        accepting connections. ``node_id_prefix`` limits it to connections held by nodes whose id
-        starts with it; None closes out every station (right for a single OCPP node). A station
-        another node took over meanwhile is left alone. Returns how many were closed out."""
-        now = as_utc(at) if at else utcnow()
-
-        async def close_out(station: Station) -> bool:
-            seen = as_utc(station.last_seen_at) if station.last_seen_at else now
-            since = min(seen, now)
-            closed = await self.writes.connectivity(
-                station,
-                fields={"online": False, "node_id": None, "connectivity_since": since},
-                guard={"online": True, "node_id": station.node_id},
-            )
-            if closed:
-                self.writes.forget(station.id)  # type: ignore[arg-type]
-                self._publish_connectivity(station, online=False, at=since)
-            return closed
-
-        left = await repo.stations_left_online(node_id_prefix)
-        return sum(await asyncio.gather(*(close_out(s) for s in left)))
-
-    def _publish_connectivity(self, station: Station, *, online: bool, at: datetime) -> None:
-        self.events.publish(
-            StationConnectivityChanged(
-                org_id=str(station.org_id),
-                site_id=str(station.site_id),
-                station_id=str(station.id),
-                at=at,
-                online=online,
-            )
-        )
-
     async def connectivity_history(
         self, station: Station, start: datetime, end: datetime
     ) -> list[ConnectivityInterval]:
@@ -358,53 +266,6 @@ class NetworkService:
         if end <= start:
             raise InvalidInput("the range must end after it starts", field="range")
         return await repo.connectivity_history(station.id, as_utc(start), as_utc(end))  # type: ignore[arg-type]
-
-    async def station_seen(self, station: Station, at: datetime | None = None) -> None:
-        """Record a sign of life (``last_seen_at`` only grows), group-committed: durable when
-        this returns."""
-        await self.writes.seen(station, as_utc(at) if at else utcnow())
-
-    async def connector_status(
-        self,
-        station: Station,
-        *,
-        connector_id: int,
-        status: str,
-        error_code: str | None,
-        at: datetime,
-        vendor_error_code: str | None = None,
-        info: str | None = None,
-    ) -> None:
-        """Record a reported status: close the connector's open interval, open the next one
-        (group-committed, durable when this returns; a repeat writes nothing)."""
-        try:
-            new_status = ConnectorStatus(status)
-        except ValueError:
-            raise InvalidInput(f"unknown connector status {status!r}", field="status") from None
-        if error_code in ("NoError", ""):
-            error_code = None
-        started = await self.writes.status(
-            station,
-            connector_id=connector_id,
-            status=new_status,
-            error_code=error_code,
-            vendor_error_code=vendor_error_code,
-            info=info,
-            at=as_utc(at),
-        )
-        if started is None:
-            return  # a repeat of what we know: no new interval, no event
-        self.events.publish(
-            ConnectorStatusChanged(
-                org_id=str(station.org_id),
-                site_id=str(station.site_id),
-                station_id=str(station.id),
-                at=started,
-                connector_id=connector_id,
-                status=new_status.value,
-                error_code=error_code,
-            )
-        )
 
     async def status_history(
         self, station: Station, start: datetime, end: datetime

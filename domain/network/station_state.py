@@ -30,8 +30,8 @@ from typing import Any
 
 from bson import ObjectId
 
+from domain.common.batching import GroupCommit
 from domain.network import repository as repo
-from domain.network.batcher import GroupCommit
 from domain.network.models import ConnectorStatus, Station
 from domain.network.station_writes import (
     Boot,

@@ -35,7 +35,7 @@ IDLE_STATUSES = frozenset({"Finishing", "SuspendedEV"})
 
 
 @dataclass(frozen=True, slots=True)
-class MeterSample:
+class RegisterReading:
     at: datetime
     energy_register_wh: int | None = None
     power_w: int | None = None
@@ -65,7 +65,7 @@ def _average_power_w(energy_wh: int, start: datetime, end: datetime) -> int:
     return (energy_wh * 3_600_000_000 + micros // 2) // micros
 
 
-def _readings_power_w(a: MeterSample, b: MeterSample | None) -> int:
+def _readings_power_w(a: RegisterReading, b: RegisterReading | None) -> int:
     readings = [s.power_w for s in (a, b) if s is not None and s.power_w is not None]
     if not readings:
         return 0
@@ -73,7 +73,7 @@ def _readings_power_w(a: MeterSample, b: MeterSample | None) -> int:
 
 
 def samples_to_intervals(
-    samples: Iterable[MeterSample],
+    samples: Iterable[RegisterReading],
     *,
     until: datetime | None = None,
     idle_below_w: int = IDLE_POWER_W,
@@ -86,19 +86,19 @@ def samples_to_intervals(
     """
     ordered = sorted(
         (
-            MeterSample(as_utc(s.at), s.energy_register_wh, s.power_w, s.connector_status)
+            RegisterReading(as_utc(s.at), s.energy_register_wh, s.power_w, s.connector_status)
             for s in samples
         ),
         key=lambda s: s.at,
     )
-    unique: list[MeterSample] = []
+    unique: list[RegisterReading] = []
     for sample in ordered:
         if unique and unique[-1].at == sample.at:
             unique[-1] = _merge(unique[-1], sample)
         else:
             unique.append(sample)
     if until is not None and unique and as_utc(until) > unique[-1].at:
-        unique.append(MeterSample(as_utc(until)))  # nothing measured yet: readings of the last
+        unique.append(RegisterReading(as_utc(until)))  # nothing measured yet: readings of the last
 
     intervals: list[Interval] = []
     watermark: int | None = None
@@ -122,9 +122,9 @@ def samples_to_intervals(
     return intervals
 
 
-def _merge(earlier: MeterSample, later: MeterSample) -> MeterSample:
+def _merge(earlier: RegisterReading, later: RegisterReading) -> RegisterReading:
     """Two samples at the same instant: the later one's values win where it has them."""
-    return MeterSample(
+    return RegisterReading(
         later.at,
         later.energy_register_wh
         if later.energy_register_wh is not None

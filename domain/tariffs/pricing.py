@@ -36,7 +36,7 @@ from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from domain.common.money import Money
-from domain.tariffs.intervals import Interval, MeterSample, samples_to_intervals
+from domain.tariffs.intervals import Interval, RegisterReading, samples_to_intervals
 from domain.tariffs.models import PRICE_SCALE, PowerBand, Tariff, TimeWindow
 from domain.tariffs.summary import band_label, summarize, window_label
 from domain.tariffs.windows import Piece, split
@@ -118,7 +118,7 @@ class PricedSession:
 
 def price_samples(
     tariff: Tariff,
-    samples: Iterable[MeterSample],
+    samples: Iterable[RegisterReading],
     *,
     site_tz: ZoneInfo | str,
     until: datetime | None = None,

@@ -24,6 +24,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
+import domain.charging.events  # (registers charging's event classes)
 import domain.diagnostics.events  # noqa: F401  (registers diagnostics' event classes)
 from domain.charging.commands import CommandResult, CommandStatus, StationCommand
 from domain.common.clock import as_utc
@@ -45,7 +46,7 @@ def _subclasses(cls: type[DomainEvent]) -> list[type[DomainEvent]]:
 
 @functools.cache
 def event_types() -> dict[str, type[DomainEvent]]:
-    """Every domain event class by name (the ones imported by now: domain.common, diagnostics)."""
+    """Every domain event class by name (the ones imported by now: domain.common, charging, diagnostics)."""
     return {cls.__name__: cls for cls in _subclasses(DomainEvent) if cls is not DomainEvent}
 
 

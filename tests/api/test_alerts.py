@@ -66,7 +66,7 @@ async def next_alert(ws: ClientConnection) -> dict[str, Any]:
 
 
 async def temperature(api: Api, station: Station, connector: int, celsius: float, at: Any) -> None:
-    from domain.common.events import StationTelemetryUpdated
+    from domain.charging.events import StationTelemetryUpdated
 
     await diagnostics(api).on_event(
         StationTelemetryUpdated(

@@ -61,7 +61,11 @@ async def billing_api(database: object) -> AsyncIterator[World]:
         network = NetworkService(events)
         stations = Stations()
         charging = ChargingService(events, network, StationCommandService(stations))
-        billing = BillingService(make_gateway(stripe.api_base), stop_session=charging.remote_stop)
+        billing = BillingService(
+            make_gateway(stripe.api_base),
+            charging=charging.store,
+            stop_session=charging.remote_stop,
+        )
         async with start_api(events=events, network=network, charging=charging) as api:
             api.deps.billing = billing
             api.deps.tariffs = TariffService()

@@ -22,8 +22,9 @@ from websockets.asyncio.client import ClientConnection, connect
 from api.app import ApiDependencies, ApiLimits, create_app
 from api.shared_subscriptions import SLOW_CONSUMER, SharedSubscriptions
 from domain.charging.commands import StationCommandService
+from domain.charging.events import StationTelemetryUpdated
 from domain.common.clock import utcnow
-from domain.common.events import AlertChanged, InProcessEventBus, StationTelemetryUpdated
+from domain.common.events import AlertChanged, InProcessEventBus
 from domain.common.throttle import FailureThrottle
 from domain.identity.models import OperatorRole
 from domain.identity.principal import Principal, PrincipalKind

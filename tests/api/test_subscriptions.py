@@ -10,8 +10,8 @@ import pytest
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
+from domain.charging.events import StationTelemetryUpdated
 from domain.common.clock import utcnow
-from domain.common.events import StationTelemetryUpdated
 from domain.network.models import Station
 from tests.api.conftest import Api
 from tests.api.test_operator import create_site, register

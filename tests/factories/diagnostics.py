@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from domain.common.events import ConnectorStatusChanged, StationTelemetryUpdated
+from domain.charging.events import StationTelemetryUpdated
+from domain.common.events import ConnectorStatusChanged
 from domain.diagnostics.samples import Sample
 from domain.network.models import Station
 

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from domain.charging import commands as c
+from domain.charging import events as ch
 from domain.common import events as e
 from domain.diagnostics import events as d
 from laddnet.cluster.codec import (
@@ -31,8 +32,8 @@ BASE = {"org_id": "o1", "at": AT, "station_id": "s1", "site_id": "site1"}
 EVENTS: list[e.DomainEvent] = [
     e.ConnectorStatusChanged(**BASE, connector_id=1, status="Charging", error_code="NoError"),
     e.StationConnectivityChanged(**BASE, online=False),
-    e.StationTelemetryUpdated(**BASE, connector_id=2, power_w=11_000.5, energy_wh=123_456),
-    e.SessionUpdated(
+    ch.StationTelemetryUpdated(**BASE, connector_id=2, power_w=11_000.5, energy_wh=123_456),
+    ch.SessionUpdated(
         **BASE,
         session_id="x",
         driver_id=None,
@@ -55,7 +56,7 @@ EVENTS: list[e.DomainEvent] = [
         raised_at=AT.astimezone(CET),
         resolved_at=AT + timedelta(minutes=5),
     ),
-    d.StationTelemetrySampled(
+    ch.StationTelemetrySampled(
         **BASE,
         connector_id=1,
         voltage_phases_v=(230.1, 229.8, 231.0),

@@ -12,7 +12,6 @@ from ocpp.v16 import call as call16
 from ocpp.v201 import call as call201
 
 from domain.charging import commands as c
-from domain.charging import repository as charging_repo
 from domain.charging.commands import CommandStatus
 from domain.charging.state import SessionStatus
 from domain.common.errors import CommandRejected, ConnectorBusy, StationOffline
@@ -266,7 +265,7 @@ async def test_remote_start_201_is_adopted_by_remote_start_id(csms: Csms) -> Non
                 id_token={"id_token": "TAG-RS201", "type": "Central"},
             )
         )
-        adopted = await charging_repo.session_by_transaction(online.id, "RS-1")  # type: ignore[arg-type]
+        adopted = await csms.charging.store.session_by_transaction(online.id, "RS-1")  # type: ignore[arg-type]
         assert adopted is not None and adopted.id == pending.id
         active = await csms.charging.active_session_for_driver(driver_id)
         assert active is not None and active.id == pending.id

@@ -15,8 +15,6 @@ from ocpp.v16 import call
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
-from domain.charging import repository as charging_repo
-from domain.charging import sample_repository as sample_repo
 from domain.charging.models import ChargingSession, OrphanTransactionMessage
 from domain.charging.state import SessionStatus
 from domain.charging.timestamps import FLAG_OUT_OF_RANGE
@@ -121,14 +119,20 @@ async def test_replayed_start_gets_the_same_transaction_and_a_retried_stop_count
         assert await ChargingSession.find({"station_id": station.id}).count() == 1
         stop.transaction_id = first.transaction_id
         await cp.call(stop)
-        ended = await charging_repo.session_by_transaction(station.id, str(first.transaction_id))
+        ended = await csms.charging.store.session_by_transaction(
+            station.id, str(first.transaction_id)
+        )
         assert ended is not None and ended.status is SessionStatus.ENDED
         await cp.call(stop)  # retried: no answer reached the station the first time
-    again_ended = await charging_repo.session_by_transaction(station.id, str(first.transaction_id))
+    again_ended = await csms.charging.store.session_by_transaction(
+        station.id, str(first.transaction_id)
+    )
     assert again_ended is not None
     assert (again_ended.ended_at, again_ended.energy_wh) == (ended.ended_at, 20_000)
     assert again_ended.updated_at == ended.updated_at  # nothing written twice
-    samples = await sample_repo.samples_for_transaction(station.id, str(first.transaction_id))
+    samples = await csms.charging.store.samples_for_transaction(
+        station.id, str(first.transaction_id)
+    )
     assert len(samples) == 4
 
 
@@ -169,7 +173,9 @@ async def test_business_sanity_checks_never_cost_a_transaction(csms: Csms) -> No
             suppress=False,
         )
         assert start.id_tag_info["status"] == "Invalid" and start.transaction_id > 0
-        stored = await charging_repo.session_by_transaction(station.id, str(start.transaction_id))
+        stored = await csms.charging.store.session_by_transaction(
+            station.id, str(start.transaction_id)
+        )
         assert stored is not None and "id_tag_not_accepted" in stored.flags
         await cp.call(
             call.StopTransaction(
@@ -177,7 +183,9 @@ async def test_business_sanity_checks_never_cost_a_transaction(csms: Csms) -> No
             ),
             suppress=False,
         )
-    stopped = await charging_repo.session_by_transaction(station.id, str(start.transaction_id))
+    stopped = await csms.charging.store.session_by_transaction(
+        station.id, str(start.transaction_id)
+    )
     assert stopped is not None and stopped.status is SessionStatus.ENDED
     assert "meter_stop_below_start" in stopped.flags and stopped.energy_wh == 0
 
@@ -203,11 +211,11 @@ async def test_timestamps_far_ahead_or_before_2017_are_flagged_not_dropped(csms:
             ),
             suppress=False,
         )
-    session = await charging_repo.session_by_transaction(station.id, str(tx))
+    session = await csms.charging.store.session_by_transaction(station.id, str(tx))
     assert session is not None and FLAG_OUT_OF_RANGE in session.flags
     assert session.reported_started_at == datetime(2015, 6, 1, tzinfo=UTC)
     assert session.started_at is not None and session.started_at >= before.replace(microsecond=0)
     assert session.energy_wh == 900  # the reading itself is kept and counted
-    (sample,) = await sample_repo.samples_for_transaction(station.id, str(tx))
+    (sample,) = await csms.charging.store.samples_for_transaction(station.id, str(tx))
     assert sample.reported_at == datetime(2099, 1, 1, tzinfo=UTC)
     assert sample.at < datetime(2098, 1, 1, tzinfo=UTC)

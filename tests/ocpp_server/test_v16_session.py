@@ -7,10 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from ocpp.v16 import call
 
-from domain.charging import repository as charging_repo
-from domain.charging import sample_repository as sample_repo
+from domain.charging.events import SessionUpdated, StationTelemetryUpdated
 from domain.charging.state import SessionStatus
-from domain.common.events import SessionUpdated, StationTelemetryUpdated
 from domain.network import repository as network_repo
 from tests.factories.charging import connect_charge_point, link_tag
 from tests.factories.network import create_station
@@ -103,7 +101,7 @@ async def test_a_16_station_boots_authorises_charges_and_stops(csms: Csms) -> No
                     ],
                 )
             )
-            session = await charging_repo.session_by_transaction(station.id, str(tx))
+            session = await csms.charging.store.session_by_transaction(station.id, str(tx))
             assert session is not None
             assert session.status is SessionStatus.CHARGING
             assert (session.energy_wh, session.last_power_w) == (3_500, 21_000.0)
@@ -140,7 +138,7 @@ async def test_a_16_station_boots_authorises_charges_and_stops(csms: Csms) -> No
             if isinstance(event, SessionUpdated) and event.status == "ENDED":
                 break
 
-    session = await charging_repo.session_by_transaction(station.id, str(tx))
+    session = await csms.charging.store.session_by_transaction(station.id, str(tx))
     assert session is not None
     assert session.status is SessionStatus.ENDED
     assert (session.meter_start_wh, session.last_meter_wh, session.energy_wh) == (
@@ -153,7 +151,7 @@ async def test_a_16_station_boots_authorises_charges_and_stops(csms: Csms) -> No
     assert session.max_power_w == 21_000.0
     assert session.connector_lock is None and session.flags == []
 
-    samples = await sample_repo.samples_for_transaction(station.id, str(tx))
+    samples = await csms.charging.store.samples_for_transaction(station.id, str(tx))
     assert len(samples) == 9
     energy = [s for s in samples if s.measurand == "Energy.Active.Import.Register"]
     assert [(s.value, s.unit) for s in energy] == [(13_500.0, "Wh"), (15_250.0, "Wh")]
@@ -182,7 +180,7 @@ async def test_a_16_station_boots_authorises_charges_and_stops(csms: Csms) -> No
 
 
 async def test_registration_status_vendor_messages_and_status_reports_16(csms: Csms) -> None:
-    from domain.charging.models import StationReport
+    from domain.diagnostics.models import StationReport
     from domain.network.models import RegistrationStatus, Station
 
     pending = await create_station(csms.network, csms.site.org_id, csms.site.id)

@@ -7,10 +7,8 @@ from typing import Any
 
 from ocpp.v201 import call
 
-from domain.charging import notice_repository as notice_repo
-from domain.charging import repository as charging_repo
-from domain.charging import sample_repository as sample_repo
 from domain.charging.state import SessionStatus
+from domain.diagnostics import report_repository as report_repo
 from domain.network import repository as network_repo
 from tests.factories.charging import connect_charge_point, link_tag
 from tests.factories.network import create_station
@@ -89,7 +87,7 @@ async def test_a_201_station_boots_authorises_charges_and_stops(csms: Csms) -> N
         assert started.id_token_info["status"] == "Accepted"
         t1 = t0 + timedelta(minutes=15)
         await cp.call(event("Updated", t1, 1, "Charging", [meter(t1, 9_000, 11_000)]))
-        session = await charging_repo.session_by_transaction(station.id, "TX-201-A")
+        session = await csms.charging.store.session_by_transaction(station.id, "TX-201-A")
         assert session is not None and session.status is SessionStatus.CHARGING
         assert (session.energy_wh, session.last_power_w) == (7_000, 11_000.0)
         await cp.call(
@@ -140,10 +138,10 @@ async def test_a_201_station_boots_authorises_charges_and_stops(csms: Csms) -> N
             ("FirmwareStatus", call.FirmwareStatusNotification(status="Installed", request_id=4)),
         ]:
             await cp.call(req)
-            reports = await notice_repo.reports_for_station(station.id, kind)
+            reports = await report_repo.reports_for_station(station.id, kind)
             assert len(reports) == 1, kind
 
-    session = await charging_repo.session_by_transaction(station.id, "TX-201-A")
+    session = await csms.charging.store.session_by_transaction(station.id, "TX-201-A")
     assert session is not None
     assert session.status is SessionStatus.ENDED and session.ocpp_version == "2.0.1"
     assert (session.meter_start_wh, session.energy_wh, session.max_power_w) == (
@@ -155,9 +153,9 @@ async def test_a_201_station_boots_authorises_charges_and_stops(csms: Csms) -> N
     assert session.stop_reason == "EVDisconnected" and session.driver_id == driver_id
     assert session.last_seq_no == 2 and session.flags == []
     assert session.evse_id == 1 and session.connector_id == 1
-    samples = await sample_repo.samples_for_transaction(station.id, "TX-201-A")
+    samples = await csms.charging.store.samples_for_transaction(station.id, "TX-201-A")
     assert len(samples) == 9 + 3  # 3 events + MeterValues (tied to the running session)
     stored = await network_repo.get_station(station.id)
     assert stored is not None and stored.ocpp_version == "2.0.1" and stored.model == "Wallbox X"
-    logs = await notice_repo.reports_for_station(station.id, "LogStatus")
+    logs = await report_repo.reports_for_station(station.id, "LogStatus")
     assert (logs[0].status, logs[0].request_id) == ("Uploaded", 3)

@@ -68,7 +68,7 @@ async def world(database: object, localstripe: LocalStripe) -> AsyncIterator[Wor
     stations = FakeStations()
     charging = ChargingService(events, network, StationCommandService(stations))
     gateway = make_gateway(localstripe.api_base)
-    billing = BillingService(gateway)
+    billing = BillingService(gateway, charging=charging.store)
     org = await create_org()
     yield World(
         network=network,

@@ -171,7 +171,7 @@ async def test_a_double_submitted_start_places_one_hold(world: World) -> None:
 
 async def test_an_outage_never_stops_charging_and_the_payment_is_retried(world: World) -> None:
     driver_id, station = await _setup(world)
-    down = BillingService(make_gateway(DEAD_API_BASE))
+    down = BillingService(make_gateway(DEAD_API_BASE), charging=world.charging.store)
     with pytest.raises(GatewayUnavailable):
         await down.gateway.retrieve_intent("pi_x")
     session = await _start(world, down, driver_id, station)  # starts despite the outage

@@ -26,7 +26,7 @@ async def test_a_session_whose_cost_reaches_its_hold_is_stopped(world: World) ->
     async def stop(session: ChargingSession) -> None:
         stopped.append(session)
 
-    billing = BillingService(world.gateway, stop_session=stop)
+    billing = BillingService(world.gateway, charging=world.charging.store, stop_session=stop)
     driver_id, station = await _setup(world)  # SEK 3.50/kWh, hold SEK 300
 
     async def remote_start() -> ChargingSession:
@@ -61,7 +61,7 @@ async def test_running_updates_of_a_session_without_hold_stop_reading_after_the_
     async def stop(session: ChargingSession) -> None:
         raise AssertionError("nothing to stop: the session holds nothing")
 
-    billing = BillingService(world.gateway, stop_session=stop)
+    billing = BillingService(world.gateway, charging=world.charging.store, stop_session=stop)
     driver, _ = await create_driver(world.identity)
     assert driver.id is not None
     station = await world.station()

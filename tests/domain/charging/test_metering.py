@@ -62,9 +62,11 @@ def test_untrusted_clocks_use_the_receive_time_and_keep_the_reported_one() -> No
 def test_the_sample_key_is_deterministic_and_distinguishes_values(
     value: float, connector: int
 ) -> None:
-    s = metering.Sample(at=NOW, measurand="Voltage", value=value, unit="V", phase="L1")
-    again = metering.Sample(at=NOW, measurand="Voltage", value=value, unit="V", phase="L1")
-    other = metering.Sample(at=NOW, measurand="Voltage", value=value + 1, unit="V", phase="L1")
+    s = metering.SampledValue(at=NOW, measurand="Voltage", value=value, unit="V", phase="L1")
+    again = metering.SampledValue(at=NOW, measurand="Voltage", value=value, unit="V", phase="L1")
+    other = metering.SampledValue(
+        at=NOW, measurand="Voltage", value=value + 1, unit="V", phase="L1"
+    )
     key = metering.sample_key("st", connector, "7", s)
     assert key == metering.sample_key("st", connector, "7", again)
     assert key != metering.sample_key("st", connector, "7", other)
@@ -72,8 +74,12 @@ def test_the_sample_key_is_deterministic_and_distinguishes_values(
 
 
 def test_telemetry_rows_combine_phases_sensibly() -> None:
-    def s(measurand: str, value: float, unit: str, phase: str | None = None) -> metering.Sample:
-        return metering.Sample(at=NOW, measurand=measurand, value=value, unit=unit, phase=phase)
+    def s(
+        measurand: str, value: float, unit: str, phase: str | None = None
+    ) -> metering.SampledValue:
+        return metering.SampledValue(
+            at=NOW, measurand=measurand, value=value, unit=unit, phase=phase
+        )
 
     samples = [
         s("Power.Active.Import", 7000, "W", "L1"),
@@ -97,8 +103,8 @@ def test_telemetry_rows_combine_phases_sensibly() -> None:
 
 
 def test_latest_row_keeps_the_freshest_value_of_each_quantity() -> None:
-    a = metering.Sample(at=NOW, measurand="Temperature", value=30, unit="Celsius")
-    b = metering.Sample(
+    a = metering.SampledValue(at=NOW, measurand="Temperature", value=30, unit="Celsius")
+    b = metering.SampledValue(
         at=NOW + timedelta(seconds=10), measurand="Power.Active.Import", value=5000, unit="W"
     )
     row = metering.latest_row(1, [a, b])

@@ -7,7 +7,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from domain.charging import notice_repository as notice_repo
 from domain.charging import repository as repo
 from domain.charging import sample_repository as sample_repo
 from domain.charging.commands import CommandResult, StationCommand, StationCommandService
@@ -33,7 +32,7 @@ class NoGateway:
 async def charging(database: object) -> ChargingService:
     events = InProcessEventBus()
     service = ChargingService(events, NetworkService(events), StationCommandService(NoGateway()))
-    service.sample_writer.interval = 60.0  # only an explicit flush stores within a test
+    service.store.samples.interval = 60.0  # only an explicit flush stores within a test
     return service
 
 
@@ -52,7 +51,7 @@ def reading(at: datetime, wh: float, power_w: float | None = None) -> MeterReadi
 
 
 async def stored(station: Station, transaction_id: str) -> list[float]:
-    """What the database holds, read directly (a repository read would flush the writer)."""
+    """What the database holds, read directly (a read through the store would flush the writer)."""
     coll = MeterSample.get_pymongo_collection()
     cursor = coll.find(
         {"meta.station_id": station.id, "transaction_id": transaction_id}, sort=[("at", 1)]
@@ -77,13 +76,13 @@ async def test_meter_values_answered_before_the_flush_are_stored_by_it(
         transaction_id=tx,
         readings=[reading(T0 + timedelta(minutes=1), 1500)],
     )
-    assert charging.sample_writer.pending == 1
+    assert charging.store.samples.pending == 1
     assert await stored(station, tx) == []  # answered, not stored yet
-    session = await repo.session_by_transaction(station.id, tx)  # type: ignore[arg-type]
+    session = await charging.store.session_by_transaction(station.id, tx)  # type: ignore[arg-type]
     assert session is not None and session.energy_wh == 500  # the session is up to date at once
-    await charging.sample_writer.flush()
+    await charging.store.samples.flush()
     assert await stored(station, tx) == [1500.0]
-    assert charging.sample_writer.pending == 0
+    assert charging.store.samples.pending == 0
 
 
 async def test_a_retried_meter_values_is_stored_and_counted_once(
@@ -103,10 +102,10 @@ async def test_a_retried_meter_values_is_stored_and_counted_once(
         readings=[reading(T0 + timedelta(minutes=3), 2100)],
     )
     await charging.meter_values(station, connector_id=1, transaction_id=tx, readings=first)
-    assert charging.sample_writer.pending == 4
-    await charging.sample_writer.flush()
+    assert charging.store.samples.pending == 4
+    await charging.store.samples.flush()
     assert await stored(station, tx) == [1500.0, 7000.0, 1800.0, 2100.0]
-    session = await repo.session_by_transaction(station.id, tx)  # type: ignore[arg-type]
+    session = await charging.store.session_by_transaction(station.id, tx)  # type: ignore[arg-type]
     assert session is not None
     # a retry arriving after newer readings is no backwards register: it is recognised, dropped
     assert FLAG_ENERGY_BACKWARDS not in session.flags
@@ -122,7 +121,7 @@ async def test_a_retry_after_a_restart_is_not_stored_twice(
     await charging.close()
     events = InProcessEventBus()
     restarted = ChargingService(events, charging.network, charging.commands)
-    restarted.sample_writer.interval = 60.0
+    restarted.store.samples.interval = 60.0
     await restarted.meter_values(station, connector_id=1, transaction_id=tx, readings=readings)
     await restarted.close()  # the flush finds the key stored already
     assert await stored(station, tx) == [1500.0]
@@ -147,7 +146,7 @@ async def test_stop_right_after_meter_values_sees_every_sample(
     assert await stored(station, tx) == [1500.0, 2500.0, 3200.0]
     assert result.session is not None and result.session.status is SessionStatus.ENDED
     assert result.session.energy_wh == 2300
-    samples = await sample_repo.samples_for_transaction(station.id, tx)  # type: ignore[arg-type]
+    samples = await charging.store.samples_for_transaction(station.id, tx)  # type: ignore[arg-type]
     assert [s.value for s in samples] == [1500.0, 2500.0, 3200.0]
 
 
@@ -164,7 +163,7 @@ async def test_a_lower_register_flags_the_session_and_keeps_the_highest(
             reading(T0 + timedelta(minutes=2), 1900),
         ],
     )
-    session = await repo.session_by_transaction(station.id, tx)  # type: ignore[arg-type]
+    session = await charging.store.session_by_transaction(station.id, tx)  # type: ignore[arg-type]
     assert session is not None
     assert FLAG_ENERGY_BACKWARDS in session.flags
     assert (session.last_meter_wh, session.energy_wh) == (2000, 1000)
@@ -178,7 +177,7 @@ async def test_meter_values_of_an_unknown_transaction_are_kept_as_an_orphan(
     await charging.meter_values(station, connector_id=1, transaction_id="999", readings=readings)
     await charging.close()
     assert await stored(station, "999") == [1500.0]
-    orphans = await notice_repo.orphans_for_station(station.id)  # type: ignore[arg-type]
+    orphans = await repo.orphans_for_station(station.id)  # type: ignore[arg-type]
     assert [(o.transaction_id, o.action) for o in orphans] == [("999", "MeterValues")]
 
 
@@ -195,8 +194,8 @@ async def test_a_failed_flush_loses_nothing_and_the_next_one_stores_it(
     with monkeypatch.context() as patch:
         patch.setattr(sample_repo, "insert_buffered_samples", down)
         with pytest.raises(ConnectionError):
-            await charging.sample_writer.flush()
-    assert charging.sample_writer.pending == 1
+            await charging.store.samples.flush()
+    assert charging.store.samples.pending == 1
     await charging.meter_values(station, connector_id=1, transaction_id=tx, readings=readings)
     await charging.close()
     assert await stored(station, tx) == [1500.0]

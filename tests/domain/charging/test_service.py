@@ -278,7 +278,7 @@ async def test_telemetry_validates_its_range(world: World) -> None:
 
 
 async def test_session_changes_are_published_for_live_views(world: World) -> None:
-    from domain.common.events import SessionUpdated
+    from domain.charging.events import SessionUpdated
 
     station = await world.station()
     events = world.charging.events

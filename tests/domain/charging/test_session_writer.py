@@ -15,14 +15,15 @@ from beanie import PydanticObjectId
 from pymongo.errors import BulkWriteError
 
 from domain.charging import recording
-from domain.charging import repository as repo
+from domain.charging import session_repository as session_repo
 from domain.charging.commands import CommandResult, StationCommand, StationCommandService
+from domain.charging.events import SessionUpdated
 from domain.charging.metering import MeterReading, RawSample
 from domain.charging.models import ChargingSession
 from domain.charging.recording import MeterUpdate
 from domain.charging.service import ChargingService
 from domain.charging.state import SessionStatus
-from domain.common.events import DomainEvent, InProcessEventBus, SessionUpdated
+from domain.common.events import DomainEvent, InProcessEventBus
 from domain.network.models import Station
 from domain.network.service import NetworkService
 from tests.domain.charging.conftest import Commands
@@ -70,8 +71,8 @@ class World:
 async def world(commands: Commands) -> AsyncIterator[World]:
     events = RecordingBus()
     charging = ChargingService(events, NetworkService(events), StationCommandService(NoGateway()))
-    charging.sample_writer.interval = 60.0  # only explicit flushes write within a test
-    charging.session_writer.interval = 60.0
+    charging.store.samples.interval = 60.0  # only explicit flushes write within a test
+    charging.store.updates.interval = 60.0
     yield World(charging, commands, events)
     await charging.close()
 
@@ -97,14 +98,14 @@ async def meter(world: World, station: Station, tx: str | None, *readings: Meter
 
 
 async def stored(session_id: PydanticObjectId | None) -> ChargingSession:
-    """What the database holds, read directly (a repository read would flush the writer)."""
+    """What the database holds, read directly (a read through the store would flush the writer)."""
     doc = await ChargingSession.get_pymongo_collection().find_one({"_id": session_id})
     assert doc is not None
     return ChargingSession.model_validate(doc)
 
 
 async def test_commands_per_message_start_meter_values_stop(world: World) -> None:
-    await world.charging.transaction_ids.next()  # the first block of ids is reserved before
+    await world.charging.opener.transaction_ids.next()  # the first block of ids is reserved before
     station = await world.station()
     started, cmds = await world.count(
         world.charging.start_transaction(
@@ -120,7 +121,7 @@ async def test_commands_per_message_start_meter_values_stop(world: World) -> Non
     other_tx = await start(world, other)
     await meter(world, other, other_tx, reading(1, 1200))
     # one command writes every queued session update, of every station
-    _, cmds = await world.count(world.charging.session_writer.flush())
+    _, cmds = await world.count(world.charging.store.updates.flush())
     assert cmds == ["update"]  # one update command carrying all four
     _, cmds = await world.count(
         world.charging.stop_transaction(
@@ -151,8 +152,8 @@ async def test_meter_values_publish_at_once_and_write_in_order(world: World) -> 
     ]
     session_id = PydanticObjectId(world.events.sessions[0].session_id)
     assert (await stored(session_id)).energy_wh == 0
-    assert world.charging.session_writer.pending == 3
-    await world.charging.session_writer.flush()
+    assert world.charging.store.updates.pending == 3
+    await world.charging.store.updates.flush()
     written = await stored(session_id)
     # applied in arrival order: the latest power is the last message's, not the highest
     assert (written.energy_wh, written.last_power_w, written.max_power_w) == (1200, 3000.0, 11000.0)
@@ -162,11 +163,11 @@ async def test_a_read_of_the_session_sees_every_answered_meter_values(world: Wor
     station = await world.station()
     tx = await start(world, station)
     await meter(world, station, tx, reading(1, 1800))
-    found = await repo.session_by_transaction(station.id, tx)  # type: ignore[arg-type]
+    found = await world.charging.store.session_by_transaction(station.id, tx)  # type: ignore[arg-type]
     assert found is not None and found.energy_wh == 800
-    assert world.charging.session_writer.pending == 0
+    assert world.charging.store.updates.pending == 0
     await meter(world, station, tx, reading(2, 2100))
-    by_id = await repo.get_session(found.id)  # type: ignore[arg-type]
+    by_id = await world.charging.store.session(found.id)  # type: ignore[arg-type]
     assert by_id is not None and by_id.energy_wh == 1100
 
 
@@ -181,20 +182,20 @@ async def test_a_failed_batch_raises_keeps_everything_and_a_stop_waits_for_it(
         raise ConnectionError("mongod unreachable")
 
     with monkeypatch.context() as patch:
-        patch.setattr(repo, "bulk_meter_updates", down)
+        patch.setattr(session_repo, "bulk_meter_updates", down)
         with pytest.raises(ConnectionError):
-            await world.charging.session_writer.flush()
-        assert world.charging.session_writer.pending == 1
+            await world.charging.store.updates.flush()
+        assert world.charging.store.updates.pending == 1
         await meter(world, station, tx, reading(2, 1900, 5000))  # queued behind the failed one
         with pytest.raises(ConnectionError):  # the stop is not answered: the station retries it
             await world.charging.stop_transaction(
                 station, transaction_id=tx, meter_stop_wh=2000, timestamp=T0 + timedelta(minutes=3)
             )
-    assert world.charging.session_writer.pending == 2
+    assert world.charging.store.updates.pending == 2
     result = await world.charging.stop_transaction(
         station, transaction_id=tx, meter_stop_wh=2000, timestamp=T0 + timedelta(minutes=3)
     )
-    assert world.charging.session_writer.pending == 0
+    assert world.charging.store.updates.pending == 0
     assert result.session is not None and result.session.status is SessionStatus.ENDED
     ended = await stored(result.session.id)
     assert (ended.energy_wh, ended.max_power_w, ended.last_power_w) == (1000, 7000.0, 0.0)
@@ -207,7 +208,7 @@ async def test_an_update_the_database_refuses_is_dropped_and_the_rest_kept(world
     bad_id = PydanticObjectId()
     # a stored value the pipeline cannot subtract from: the database refuses this one update
     await broken.insert_one({"_id": bad_id, "status": "CHARGING", "meter_start_wh": "x"})
-    writer = world.charging.session_writer
+    writer = world.charging.store.updates
     update = MeterUpdate(1, 1500, 1500, False, None, ())
     writer.add(bad_id, station.id, update, T0)  # type: ignore[arg-type]
     await meter(world, station, tx, reading(1, 1700))
@@ -215,7 +216,7 @@ async def test_an_update_the_database_refuses_is_dropped_and_the_rest_kept(world
         await writer.flush()
     assert (writer.dropped, writer.pending) == (1, 1)  # the good one waits for the next flush
     await writer.flush()
-    session = await repo.session_by_transaction(station.id, tx)  # type: ignore[arg-type]
+    session = await world.charging.store.session_by_transaction(station.id, tx)  # type: ignore[arg-type]
     assert session is not None and session.energy_wh == 700
     await broken.delete_one({"_id": bad_id})
 
@@ -225,7 +226,7 @@ async def test_the_copy_in_memory_and_the_stored_session_agree(world: World) -> 
     rng = random.Random(6)
     station = await world.station()
     tx = await start(world, station)
-    session = await repo.session_by_transaction(station.id, tx)  # type: ignore[arg-type]
+    session = await world.charging.store.session_by_transaction(station.id, tx)  # type: ignore[arg-type]
     assert session is not None and session.id is not None
     copy = session.model_copy(deep=True)
     for i in range(25):
@@ -241,14 +242,14 @@ async def test_the_copy_in_memory_and_the_stored_session_agree(world: World) -> 
             flags=tuple(sorted(rng.sample(["a", "b", "timestamp_unparseable"], rng.randint(0, 2)))),
         )
         if i == 20:  # no longer running: only the flags are added from here on
-            await world.charging.session_writer.flush()
+            await world.charging.store.updates.flush()
             await ChargingSession.get_pymongo_collection().update_one(
                 {"_id": session.id}, {"$set": {"status": "ENDED"}}
             )
             copy.status = SessionStatus.ENDED
         recording.apply_meter_update(copy, update, T0)
-        world.charging.session_writer.add(session.id, station.id, update, T0)  # type: ignore[arg-type]
-    await world.charging.session_writer.flush()
+        world.charging.store.updates.add(session.id, station.id, update, T0)  # type: ignore[arg-type]
+    await world.charging.store.updates.flush()
     db = await stored(session.id)
     fields = ("meter_start_wh", "last_meter_wh", "energy_wh", "last_power_w", "max_power_w")
     assert [getattr(db, f) for f in fields] == [getattr(copy, f) for f in fields]
@@ -256,7 +257,7 @@ async def test_the_copy_in_memory_and_the_stored_session_agree(world: World) -> 
 
 
 async def test_transaction_ids_are_reserved_in_blocks_and_skip_a_taken_one(world: World) -> None:
-    ids = world.charging.transaction_ids
+    ids = world.charging.opener.transaction_ids
     await ids.next()
     stations = [await world.station() for _ in range(3)]
     taken = str(ids._next)  # the id the next start would get is already a transaction there

@@ -16,8 +16,8 @@ from domain.charging.commands import (
     StationCommandService,
 )
 from domain.charging.models import ChargingSession
+from domain.charging.running import RunningSessions
 from domain.charging.service import ChargingService
-from domain.charging.session_writer import RunningSessions
 from domain.charging.state import SessionStatus
 from domain.common.events import InProcessEventBus
 from domain.network.models import Station

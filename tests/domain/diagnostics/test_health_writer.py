@@ -12,7 +12,7 @@ from beanie import PydanticObjectId
 from domain.common.clock import utcnow
 from domain.common.events import InProcessEventBus
 from domain.diagnostics import repository as repo
-from domain.diagnostics.health_writer import HealthWriter
+from domain.diagnostics.health_writer import health_writer
 from domain.diagnostics.models import StationHealth
 from domain.diagnostics.service import DiagnosticsService
 from tests.domain.diagnostics.test_health_offline import online_station
@@ -32,11 +32,11 @@ def snapshot(station_id: PydanticObjectId, temperature: float) -> StationHealth:
 
 
 async def test_many_snapshots_of_many_stations_cost_one_write_the_latest_kept() -> None:
-    writer = HealthWriter(interval=0.05)
+    writer = health_writer(interval=0.05)
     stations = [PydanticObjectId() for _ in range(20)]
     for t in range(10):
         for sid in stations:
-            writer.put(snapshot(sid, 20.0 + t))
+            writer.add(snapshot(sid, 20.0 + t))
     assert writer.pending == 20
     await asyncio.sleep(0.3)
     assert writer.writes == 1 and writer.pending == 0
@@ -47,10 +47,10 @@ async def test_many_snapshots_of_many_stations_cost_one_write_the_latest_kept() 
 async def test_a_failed_write_keeps_the_snapshots_and_says_so(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    writer = HealthWriter(interval=60)
+    writer = health_writer(interval=60)
     sid, other = PydanticObjectId(), PydanticObjectId()
-    writer.put(snapshot(sid, 30.0))
-    writer.put(snapshot(other, 31.0))
+    writer.add(snapshot(sid, 30.0))
+    writer.add(snapshot(other, 31.0))
 
     async def down(healths: Any) -> None:
         raise ConnectionError("store away")
@@ -59,7 +59,7 @@ async def test_a_failed_write_keeps_the_snapshots_and_says_so(
     with pytest.raises(ConnectionError):
         await writer.flush()
     assert writer.pending == 2
-    writer.put(snapshot(sid, 35.0))  # newer than the one that failed: it wins
+    writer.add(snapshot(sid, 35.0))  # newer than the one that failed: it wins
     monkeypatch.undo()
     await writer.close()
     stored = {

@@ -15,6 +15,7 @@ import pytest
 from beanie import init_beanie
 from pymongo import AsyncMongoClient, monitoring
 
+from domain.common.batching import WriteBatchFailed
 from domain.common.clock import as_utc
 from domain.common.events import (
     ConnectorStatusChanged,
@@ -23,7 +24,7 @@ from domain.common.events import (
     StationConnectivityChanged,
 )
 from domain.documents import DOCUMENT_MODELS
-from domain.network.errors import BadStationCredentials, WriteBatchFailed
+from domain.network.errors import BadStationCredentials
 from domain.network.models import ConnectivityInterval, Station, StatusInterval
 from domain.network.service import NetworkService
 from tests.factories.network import STATION_KEY, create_org, create_site, create_station

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from domain.tariffs.intervals import Interval, MeterSample, samples_to_intervals
+from domain.tariffs.intervals import Interval, RegisterReading, samples_to_intervals
 from domain.tariffs.models import PowerBand, Tariff, TimeWindow
 from domain.tariffs.pricing import LineKind, Membership, PricedSession, price_session
 
@@ -195,13 +195,13 @@ def test_a_backwards_register_is_flagged_and_never_billed_negative(
     tariff_start, first, steps, tariff
 ) -> None:  # type: ignore[no-untyped-def]
     at, register = tariff_start, first
-    samples = [MeterSample(at, register, 7000, "Charging")]
+    samples = [RegisterReading(at, register, 7000, "Charging")]
     registers = [register]
     for seconds, change in steps:
         at += timedelta(seconds=seconds)
         register = max(0, register + change)
         registers.append(register)
-        samples.append(MeterSample(at, register, 7000, "Charging"))
+        samples.append(RegisterReading(at, register, 7000, "Charging"))
     intervals = samples_to_intervals(samples)
     assert all(i.energy_wh >= 0 for i in intervals)
     went_back = [r < max(registers[: k + 1]) for k, r in enumerate(registers)][1:]

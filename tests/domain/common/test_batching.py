@@ -1,5 +1,6 @@
-"""GroupCommit on its own (no database): who shares a flush, in what order, and how a failed
-flush reaches every caller."""
+"""The two batching primitives on their own (no database). GroupCommit: who shares a flush, in
+what order, and how a failed flush (or one failed item) reaches its callers. WriteBehind: what a
+failed or partly stored flush keeps, and in what order."""
 
 from __future__ import annotations
 
@@ -8,8 +9,7 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from domain.network.batcher import GroupCommit
-from domain.network.errors import WriteBatchFailed
+from domain.common.batching import GroupCommit, PartlyStored, WriteBatchFailed, WriteBehind
 
 
 async def until(condition: Callable[[], bool]) -> None:
@@ -103,3 +103,60 @@ async def test_a_caller_that_gives_up_does_not_stop_its_write() -> None:
         await waiting
     await commits.drain()
     assert store.stored == [7]
+
+
+async def test_one_failing_item_fails_only_its_caller() -> None:
+    async def run(items: Sequence[int]) -> list[int | BaseException]:
+        return [ValueError(i) if i == 2 else i * 10 for i in items]
+
+    rounds: GroupCommit[int, int] = GroupCommit(run)
+    outcomes = await asyncio.gather(*(rounds.submit(i) for i in range(4)), return_exceptions=True)
+    assert outcomes[:2] == [0, 10] and outcomes[3] == 30
+    assert isinstance(outcomes[2], ValueError)
+    assert rounds.flushes == 1
+
+
+async def test_unwrapped_a_failed_flush_raises_the_stores_own_error() -> None:
+    store = Store()
+    commits: GroupCommit[int, int] = GroupCommit(store.flush, wrap=False)
+    outcomes = await asyncio.gather(*(commits.submit(i) for i in (1, -1)), return_exceptions=True)
+    assert all(isinstance(o, ConnectionError) for o in outcomes), outcomes
+
+
+class Shelf:
+    """A WriteBehind's store: keeps what it stores; fails while ``down``; stores only the first
+    ``partly`` items of a batch when that is set (and says so)."""
+
+    def __init__(self) -> None:
+        self.stored: list[int] = []
+        self.down = False
+        self.partly: int | None = None
+
+    async def store(self, batch: list[int]) -> None:
+        if self.down:
+            raise ConnectionError("store away")
+        if self.partly is not None:
+            self.stored.extend(batch[: self.partly])
+            raise PartlyStored(self.partly) from ValueError("refused")
+        self.stored.extend(batch)
+
+
+async def test_write_behind_stores_later_in_one_write_and_keeps_order_on_failure() -> None:
+    shelf = Shelf()
+    writes: WriteBehind[int] = WriteBehind(shelf.store, interval=60)
+    for i in range(3):
+        writes.add(i)
+    assert writes.pending == 3 and shelf.stored == []
+    shelf.down = True
+    with pytest.raises(ConnectionError):
+        await writes.flush()
+    writes.add(3)  # arrives after the failed flush: stays behind what it kept
+    assert writes.pending == 4
+    shelf.down = False
+    shelf.partly = 1
+    with pytest.raises(ValueError):
+        await writes.flush()
+    assert shelf.stored == [0] and writes.pending == 3  # the rest kept, in order
+    shelf.partly = None
+    await writes.close()
+    assert shelf.stored == [0, 1, 2, 3] and writes.writes == 1

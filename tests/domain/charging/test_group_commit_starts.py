@@ -1,4 +1,4 @@
-"""Concurrent starts share their round trips (group commit) and stay durable before the answer:
+"""Concurrent starts share their round trips (the store's group commit) and stay durable before the answer:
 one insert for the starts waiting together, each caller gets its own outcome, and a failed round
 fails every start in it and stores none of them."""
 
@@ -11,11 +11,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from beanie import PydanticObjectId
 
-from domain.charging import repository as repo
+from domain.charging import session_repository as session_repo
 from domain.charging.commands import CommandResult, StationCommand, StationCommandService
 from domain.charging.models import ChargingSession
 from domain.charging.results import StartResult
-from domain.charging.rounds import Rounds
 from domain.charging.service import ChargingService
 from domain.common.events import InProcessEventBus
 from domain.network.models import Station
@@ -56,7 +55,7 @@ async def start(charging: ChargingService, station: Station, at: datetime = T0) 
 async def test_concurrent_starts_share_one_read_and_one_insert(
     charging: ChargingService, commands: Commands
 ) -> None:
-    await charging.transaction_ids.next()  # the block of ids is reserved before
+    await charging.opener.transaction_ids.next()  # the block of ids is reserved before
     many = await stations(charging, 30)
     commands.names.clear()
     results = await asyncio.gather(*(start(charging, s) for s in many))
@@ -86,23 +85,12 @@ async def test_a_failed_round_fails_every_start_in_it_and_stores_none(
         raise ConnectionError("mongod unreachable")
 
     with monkeypatch.context() as patch:
-        patch.setattr(charging.session_inserts, "run", down)
+        patch.setattr(charging.store.inserts, "run", down)
         outcomes = await asyncio.gather(*(start(charging, s) for s in many), return_exceptions=True)
     assert all(isinstance(o, ConnectionError) for o in outcomes)  # none answered
     assert await ChargingSession.find({"station_id": {"$in": [s.id for s in many]}}).count() == 0
     retried = await asyncio.gather(*(start(charging, s) for s in many))  # the stations retry
     assert len({r.session.id for r in retried}) == 3
-
-
-async def test_one_failing_item_fails_only_its_caller() -> None:
-    async def run(items: Sequence[int]) -> list[int | BaseException]:
-        return [ValueError(i) if i == 2 else i * 10 for i in items]
-
-    rounds: Rounds[int, int] = Rounds(run)
-    outcomes = await asyncio.gather(*(rounds.call(i) for i in range(4)), return_exceptions=True)
-    assert outcomes[:2] == [0, 10] and outcomes[3] == 30
-    assert isinstance(outcomes[2], ValueError)
-    assert rounds.rounds == 1
 
 
 async def test_insert_sessions_reports_each_clash(charging: ChargingService) -> None:
@@ -112,5 +100,5 @@ async def test_insert_sessions_reports_each_clash(charging: ChargingService) -> 
     other = stored.model_copy(
         update={"id": None, "start_key": None, "connector_lock": None, "transaction_id": "x-1"}
     )
-    assert await repo.insert_sessions([twin, other]) == ["transaction_id", None]
+    assert await session_repo.insert_sessions([twin, other]) == ["transaction_id", None]
     assert twin.id is None and other.id is not None

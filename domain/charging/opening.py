@@ -1,5 +1,5 @@
-"""A transaction starting: the 1.6 StartTransaction and the opening of a session (shared with the
-2.0.1 TransactionEvent), mixed into ``ChargingService`` through ``StationReports``.
+"""``SessionOpener``: a transaction starting. The 1.6 StartTransaction, and the opening of a
+session that it shares with the 2.0.1 TransactionEvent (``transaction_events.py``).
 
 The start is durable before the answer and costs two round trips when nothing is in the way:
 the id tag's read (its status is part of the answer) and one insert. The unique indexes decide
@@ -14,45 +14,36 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from domain.charging import recording, timestamps
-from domain.charging import repository as repo
+from domain.charging.id_tokens import IdTokens
 from domain.charging.models import ChargingSession, IdToken, IdTokenStatus
 from domain.charging.results import StartResult, lock_key, station_oid
+from domain.charging.sequences import TransactionIds
 from domain.charging.state import SessionStatus
+from domain.charging.store import ChargingStore
 from domain.common.clock import utcnow
 from domain.common.events import EventBus
 from domain.network.models import Station
-
-if TYPE_CHECKING:
-    from domain.charging.rounds import Rounds
-    from domain.charging.sequences import TransactionIds
-    from domain.charging.session_writer import RunningSessions
 
 log = logging.getLogger(__name__)
 
 ATTEMPTS = 4
 
 
-class Starts:
-    events: EventBus
-
-    if TYPE_CHECKING:
-
-        @property
-        def running(self) -> RunningSessions: ...
-
-        @property
-        def transaction_ids(self) -> TransactionIds: ...
-
-        @property
-        def session_inserts(self) -> Rounds[ChargingSession, str | None]: ...
-
-        @property
-        def id_tokens(self) -> Rounds[str, IdToken | None]: ...
-
-        async def _save(self, session: ChargingSession, now: datetime) -> None: ...
+class SessionOpener:
+    def __init__(
+        self,
+        store: ChargingStore,
+        events: EventBus,
+        id_tokens: IdTokens,
+        transaction_ids: TransactionIds | None = None,
+    ) -> None:
+        self.store = store
+        self.events = events
+        self.id_tokens = id_tokens
+        self.transaction_ids = transaction_ids or TransactionIds()
 
     async def start_transaction(
         self,
@@ -69,7 +60,7 @@ class Starts:
         now = utcnow()
         reported = timestamp.isoformat() if timestamp else "?"
         key = f"{station.id}|{connector_id}|{id_tag}|{reported}|{meter_start_wh}"
-        token = await self.id_tokens.call(id_tag)
+        token = await self.id_tokens.find(id_tag)
         status = token.status if token is not None else IdTokenStatus.INVALID
         at, flag = timestamps.check(timestamp, now)
         flags = {flag} if flag else set()
@@ -84,7 +75,7 @@ class Starts:
             "last_meter_wh": meter_start_wh,
             "ocpp_version": "1.6",
         }
-        session, _created = await self._open(
+        session, _created = await self.open(
             station,
             connector_id,
             id_tag,
@@ -103,7 +94,7 @@ class Starts:
     async def _next_transaction_id(self) -> str:
         return str(await self.transaction_ids.next())
 
-    async def _open(
+    async def open(
         self,
         station: Station,
         connector_id: int,
@@ -123,7 +114,9 @@ class Starts:
         inserted. Returns (session, whether this call inserted it)."""
         values = {**values, "status": SessionStatus.STARTED, "updated_at": now}
         if remote_start_id is not None:  # 2.0.1: the remote start names itself, on any EVSE
-            pending = await repo.find_pending(station_oid(station), None, None, remote_start_id)
+            pending = await self.store.find_pending(
+                station_oid(station), None, None, remote_start_id
+            )
             if pending is not None:
                 adopted = await self._adopt(station, pending, values, flags, now, replay_key)
                 if adopted is not None:
@@ -144,7 +137,7 @@ class Starts:
         if prepare is not None:
             prepare(session)
         for _attempt in range(ATTEMPTS):
-            clash = await self.session_inserts.call(session)
+            clash = await self.store.insert_started(session)
             if clash is None:
                 return self._opened(session, now), True
             if clash == "transaction_id" and renumber is not None:
@@ -152,7 +145,7 @@ class Starts:
                 continue
             if clash == "connector_lock" and session.connector_lock is not None:
                 found = await self._resolve_holder(
-                    station, session.connector_lock, id_tag, values, flags, now, replay_key
+                    station, connector_id, id_tag, values, flags, now, replay_key
                 )
             else:
                 found = await self._by_replay_key(station, replay_key, values)
@@ -160,7 +153,7 @@ class Starts:
                 return found, False
         session.connector_lock = None  # never refuse a transaction for a bookkeeping clash
         recording.add_flags(session, ["connector_conflict"])
-        if await self.session_inserts.call(session) is not None:
+        if await self.store.insert_started(session) is not None:
             existing = await self._by_replay_key(station, replay_key, values)
             if existing is not None:
                 return existing, False
@@ -168,14 +161,14 @@ class Starts:
         return self._opened(session, now), True
 
     def _opened(self, session: ChargingSession, now: datetime) -> ChargingSession:
-        self.running.put(session)
+        self.store.running.put(session)
         self.events.publish(recording.session_event(session, now))
         return session
 
     async def _resolve_holder(
         self,
         station: Station,
-        lock: str,
+        connector_id: int,
         id_tag: str | None,
         values: dict[str, Any],
         flags: set[str],
@@ -185,7 +178,7 @@ class Starts:
         """The connector is held: by this very transaction (a replay: returned), by a remote
         start for this id tag (adopted and returned), or by a session whose stop was lost
         (superseded: None, the caller inserts again)."""
-        holder = await repo.session_holding(lock)
+        holder = await self.store.session_holding(station_oid(station), connector_id)
         if holder is None:
             return None
         if getattr(holder, replay_key) == values[replay_key]:
@@ -197,7 +190,8 @@ class Starts:
             return await self._adopt(station, holder, values, flags, now, replay_key)
         log.warning("session %s superseded on its connector", holder.id)
         recording.supersede(holder, now)
-        await self._save(holder, now)
+        await self.store.save(holder, now)
+        self.events.publish(recording.session_event(holder, now))
         return None
 
     async def _adopt(
@@ -213,7 +207,7 @@ class Starts:
         assert pending.id is not None
         adopt = {k: (v.value if isinstance(v, SessionStatus) else v) for k, v in values.items()}
         adopt["flags"] = sorted(set(pending.flags) | flags)
-        result = await repo.adopt_pending(pending.id, adopt)
+        result = await self.store.adopt_pending(pending.id, adopt)
         if isinstance(result, str):  # a replay: its key belongs to the session stored first
             return await self._by_replay_key(station, replay_key, values)
         return self._opened(result, now) if result is not None else None
@@ -222,5 +216,7 @@ class Starts:
         self, station: Station, replay_key: str, values: dict[str, Any]
     ) -> ChargingSession | None:
         if replay_key == "start_key":
-            return await repo.session_by_start_key(values["start_key"])
-        return await repo.session_by_transaction(station_oid(station), values["transaction_id"])
+            return await self.store.session_by_start_key(station_oid(station), values["start_key"])
+        return await self.store.session_by_transaction(
+            station_oid(station), values["transaction_id"]
+        )

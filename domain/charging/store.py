@@ -1,0 +1,212 @@
+"""``ChargingStore``: the one owner of charging's write paths and of read-your-writes.
+
+What it holds together:
+- ``samples`` (``SampleBuffer``): MeterValues samples written behind, and the keys of the samples
+  stored lately (a replayed message stores nothing twice);
+- ``updates`` (``SessionUpdateWriter``): the sessions' running meter updates written behind;
+- ``running`` (``RunningSessions``): this process's copy of the running sessions, what MeterValues
+  updates instead of reading the session each time;
+- ``inserts``: started sessions' inserts, group-committed across concurrent starts (each start is
+  answered once its own insert is stored).
+
+Every read of sessions or samples goes through here: it flushes the buffered writes the read would
+see first (a session's, a station's or all pending updates; all buffered samples), then reads
+through the repositories. The repositories know nothing of the buffers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from beanie import PydanticObjectId
+
+from domain.charging import sample_repository as sample_repo
+from domain.charging import session_repository as session_repo
+from domain.charging.metering import SampledValue, TelemetryRow
+from domain.charging.models import ChargingSession, MeterSample
+from domain.charging.recording import MeterUpdate
+from domain.charging.results import lock_key
+from domain.charging.running import RunningSessions
+from domain.charging.sample_buffer import SampleBuffer
+from domain.charging.session_updates import SessionUpdateWriter
+from domain.common.batching import GroupCommit
+
+
+class ChargingStore:
+    def __init__(
+        self,
+        *,
+        samples: SampleBuffer | None = None,
+        updates: SessionUpdateWriter | None = None,
+        running: RunningSessions | None = None,
+    ) -> None:
+        self.samples = samples or SampleBuffer()
+        self.updates = updates or SessionUpdateWriter()
+        self.running = running or RunningSessions()
+        self.inserts: GroupCommit[ChargingSession, str | None] = GroupCommit(
+            session_repo.insert_sessions, max_batch=500, name="session inserts", wrap=False
+        )
+
+    async def flush(self) -> None:
+        """Store the buffered session updates and samples now."""
+        await self.updates.flush()
+        await self.samples.flush()
+
+    async def close(self) -> None:
+        """Store what is buffered (on shutdown); raises the first failure after trying both."""
+        failure: BaseException | None = None
+        for writer in (self.updates, self.samples):
+            try:
+                await writer.close()
+            except Exception as exc:
+                failure = failure or exc
+        if failure is not None:
+            raise failure
+
+    # -- sessions: reads that see every answered write ----------------------------------------
+
+    async def _settle(
+        self,
+        session_id: PydanticObjectId | None = None,
+        station_id: PydanticObjectId | None = None,
+    ) -> None:
+        if self.updates.has_pending(session_id, station_id):
+            await self.updates.flush()
+
+    async def session(self, session_id: PydanticObjectId) -> ChargingSession | None:
+        await self._settle(session_id=session_id)
+        return await session_repo.get_session(session_id)
+
+    async def session_by_transaction(
+        self, station_id: PydanticObjectId, transaction_id: str
+    ) -> ChargingSession | None:
+        await self._settle(station_id=station_id)
+        return await session_repo.session_by_transaction(station_id, transaction_id)
+
+    async def session_by_start_key(
+        self, station_id: PydanticObjectId, start_key: str
+    ) -> ChargingSession | None:
+        await self._settle(station_id=station_id)
+        return await session_repo.session_by_start_key(start_key)
+
+    async def session_holding(
+        self, station_id: PydanticObjectId, connector_id: int
+    ) -> ChargingSession | None:
+        """The session holding the connector (its ``connector_lock``), if any."""
+        await self._settle(station_id=station_id)
+        return await session_repo.session_holding(lock_key(station_id, connector_id))
+
+    async def running_on_connector(
+        self, station_id: PydanticObjectId, connector_id: int
+    ) -> ChargingSession | None:
+        await self._settle(station_id=station_id)
+        return await session_repo.running_on_connector(station_id, connector_id)
+
+    async def find_pending(
+        self,
+        station_id: PydanticObjectId,
+        connector_id: int | None,
+        id_tag: str | None,
+        remote_start_id: int | None,
+    ) -> ChargingSession | None:
+        """A PENDING remote start (it has no meter updates to wait for)."""
+        return await session_repo.find_pending(station_id, connector_id, id_tag, remote_start_id)
+
+    async def sessions_for_driver(
+        self, driver_id: PydanticObjectId, after: PydanticObjectId | None, limit: int
+    ) -> list[ChargingSession]:
+        await self._settle()
+        return await session_repo.sessions_for_driver(driver_id, after, limit)
+
+    async def active_for_driver(self, driver_id: PydanticObjectId) -> ChargingSession | None:
+        await self._settle()
+        return await session_repo.active_for_driver(driver_id)
+
+    async def sessions_for_org(
+        self,
+        org_id: PydanticObjectId,
+        *,
+        station_id: PydanticObjectId | None,
+        active: bool | None,
+        after: PydanticObjectId | None,
+        limit: int,
+    ) -> tuple[list[ChargingSession], int]:
+        await self._settle()
+        return await session_repo.sessions_for_org(
+            org_id, station_id=station_id, active=active, after=after, limit=limit
+        )
+
+    # -- sessions: writes ---------------------------------------------------------------------
+
+    async def insert(self, session: ChargingSession) -> str | None:
+        """Insert now (alone); on a unique-key clash say which key clashed."""
+        return await session_repo.insert_session(session)
+
+    async def insert_started(self, session: ChargingSession) -> str | None:
+        """Insert a started session, sharing the round trip with concurrent starts."""
+        return await self.inserts.submit(session)
+
+    async def save(self, session: ChargingSession, now: datetime) -> None:
+        """Replace the stored session with ``session`` (after the queued updates of it, which
+        ``session`` already holds or was read after) and keep the copy."""
+        if session.id is not None and self.updates.has_pending(session.id):
+            await self.updates.flush()
+        session.updated_at = now
+        await session_repo.save_session(session)
+        self.running.put(session)
+
+    def queue_meter_update(
+        self, session: ChargingSession, update: MeterUpdate, now: datetime, query: dict[str, Any]
+    ) -> None:
+        assert session.id is not None
+        self.updates.add(session.id, session.station_id, update, now, query=query)
+
+    async def adopt_pending(
+        self, session_id: PydanticObjectId, values: dict[str, Any]
+    ) -> ChargingSession | str | None:
+        return await session_repo.adopt_pending(session_id, values)
+
+    async def fail_if_pending(self, session_id: PydanticObjectId, flag: str, at: datetime) -> None:
+        await session_repo.fail_if_pending(session_id, flag, at)
+
+    # -- samples --------------------------------------------------------------------------------
+
+    async def store_samples(
+        self,
+        org_id: PydanticObjectId,
+        station_id: PydanticObjectId,
+        connector_id: int,
+        transaction_id: str | None,
+        keyed: Sequence[tuple[str, SampledValue]],
+        *,
+        check_stored: bool = True,
+    ) -> list[SampledValue]:
+        """Store now the samples not buffered, stored lately or (``check_stored``) stored before;
+        return those (the new ones)."""
+        recent = self.samples.seen([k for k, _ in keyed])
+        unique = [(k, s) for k, s in dict(keyed).items() if k not in recent]
+        if not unique:
+            return []
+        if check_stored:
+            start = min(s.at for _, s in unique)
+            end = max(s.at for _, s in unique)
+            keys = [k for k, _ in unique]
+            seen = await sample_repo.existing_sample_keys(station_id, keys, start, end)
+            unique = [(k, s) for k, s in unique if k not in seen]
+        await sample_repo.insert_samples(org_id, station_id, connector_id, transaction_id, unique)
+        self.samples.remember_keys([k for k, _ in unique])
+        return [s for _, s in unique]
+
+    async def samples_for_transaction(
+        self, station_id: PydanticObjectId, transaction_id: str
+    ) -> list[MeterSample]:
+        await self.samples.flush()
+        return await sample_repo.samples_for_transaction(station_id, transaction_id)
+
+    async def telemetry(
+        self, station_id: PydanticObjectId, start: datetime, end: datetime, limit: int
+    ) -> list[TelemetryRow]:
+        await self.samples.flush()
+        return await sample_repo.telemetry(station_id, start, end, limit)
