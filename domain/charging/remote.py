@@ -3,7 +3,7 @@ the PENDING session a remote start leaves for the station's start to adopt, and 
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from beanie import PydanticObjectId
 
@@ -19,7 +19,7 @@ from domain.charging.store import ChargingStore
 from domain.common.clock import as_utc, utcnow
 from domain.common.errors import Conflict, ConnectorBusy, InvalidInput, StationOffline
 from domain.common.events import EventBus
-from domain.network.models import ConnectorStatus, Station
+from domain.network.models import Connector, ConnectorStatus, Station
 from domain.network.service import NetworkService
 
 # a connector reporting one of these is in use: a remote start there is refused up front
@@ -90,9 +90,14 @@ class RemoteControl:
         )
         if await self.store.insert(session) == "connector_lock":
             holder = await self.store.session_holding(sid, connector_id)
+            if holder is not None and _awaits_authorisation(station, holder):
+                return await self._authorise_running(station, holder, tag, driver_id, now)
             stale = holder is not None and (
                 holder.status is SessionStatus.PENDING
-                and as_utc(holder.created_at) < now - self.pending_ttl
+                and (
+                    as_utc(holder.created_at) < now - self.pending_ttl
+                    or _gave_up(connector, holder)
+                )
             )
             if holder is not None and not stale:
                 raise ConnectorBusy(f"connector {connector_id} has a session already")
@@ -121,6 +126,34 @@ class RemoteControl:
             result.raise_for_status("remote start")
         return await self.store.session(session.id) or session
 
+    async def _authorise_running(
+        self,
+        station: Station,
+        session: ChargingSession,
+        tag: str,
+        driver_id: PydanticObjectId | None,
+        now: datetime,
+    ) -> ChargingSession:
+        """OCPP 2.0.1 F01 (plug-in first): the transaction started when the cable went in and waits
+        for authorisation. RequestStartTransaction with a new remoteStartId authorises it; the
+        station's next TransactionEvent carries the idToken and that remoteStartId."""
+        assert session.id is not None
+        session.remote_start_id = await next_remote_start_id(station_oid(station))
+        if session.driver_id is None:
+            session.driver_id = driver_id
+        await self.store.save(session, now)
+        self.events.publish(recording.session_event(session, now))
+        result = await self.commands.send(
+            station.charge_point_id,
+            RemoteStart(
+                connector_id=session.connector_id,
+                id_tag=tag,
+                remote_start_id=session.remote_start_id,
+            ),
+        )
+        result.raise_for_status("remote start")
+        return await self.store.session(session.id) or session
+
     async def start_for_driver(
         self, driver_id: PydanticObjectId, station_id: PydanticObjectId, connector_id: int
     ) -> ChargingSession:
@@ -138,3 +171,31 @@ class RemoteControl:
         result.raise_for_status("remote stop")
         assert session.id is not None
         return await self.store.session(session.id) or session
+
+
+# where a station returns to after giving up on a start it accepted (1.6: the EV was not plugged
+# in within ConnectionTimeOut, Preparing -> Available; or the connector became unusable)
+_GIVEN_UP = frozenset(
+    {ConnectorStatus.AVAILABLE, ConnectorStatus.UNAVAILABLE, ConnectorStatus.FAULTED}
+)
+
+
+def _gave_up(connector: Connector, pending: ChargingSession) -> bool:
+    """The station reported the connector free (or unusable) after the remote start was asked for
+    and never started a transaction: the PENDING session holds the connector for nothing."""
+    since = connector.status_since
+    return (
+        connector.status in _GIVEN_UP
+        and since is not None
+        and as_utc(since) > as_utc(pending.created_at)
+    )
+
+
+def _awaits_authorisation(station: Station, holder: ChargingSession) -> bool:
+    """A 2.0.1 transaction started at plug-in (TxStartPoint EVConnected) with no idToken yet."""
+    return (
+        (station.ocpp_version or "").startswith("2.0")
+        and holder.status in RUNNING
+        and holder.id_tag is None
+        and holder.transaction_id is not None
+    )

@@ -271,3 +271,101 @@ async def test_remote_start_201_is_adopted_by_remote_start_id(csms: Csms) -> Non
         assert active is not None and active.id == pending.id
         await csms.charging.remote_stop(adopted)
         assert cp.received[-1] == ("RequestStopTransaction", {"transaction_id": "RS-1"})
+
+
+async def test_remote_start_16_the_station_gave_up_on_frees_the_connector_for_a_retry(
+    csms: Csms,
+) -> None:
+    """1.6: the station accepts RemoteStartTransaction, the EV is not plugged in before its
+    ConnectionTimeOut, and it goes Preparing -> Available with no StartTransaction. The driver's
+    retry is a new remote start, not CONNECTOR_BUSY for the pending TTL."""
+    station = await create_station(csms.network, csms.site.org_id, csms.site.id)
+    driver_id = await link_tag(csms.charging, "TAG-GAVEUP")
+    async with connect_charge_point(csms.port, station.charge_point_id, "1.6") as cp:
+        online = await _online(csms, station.charge_point_id)
+        first = await csms.charging.remote_start(online, 1, "TAG-GAVEUP", driver_id)
+        assert first.status is SessionStatus.PENDING
+
+        async def status(value: str) -> None:
+            now = datetime.now(UTC).isoformat()
+            await cp.call(
+                call16.StatusNotification(
+                    connector_id=1, error_code="NoError", status=value, timestamp=now
+                )
+            )
+
+        await status("Preparing")
+        with pytest.raises(ConnectorBusy):  # still waiting for the cable: the start may come
+            await csms.charging.remote_start(
+                await _online(csms, station.charge_point_id), 1, "TAG-GAVEUP", driver_id
+            )
+        await status("Available")  # ConnectionTimeOut: the station gave up
+        retry = await csms.charging.remote_start(
+            await _online(csms, station.charge_point_id), 1, "TAG-GAVEUP", driver_id
+        )
+        assert retry.status is SessionStatus.PENDING and retry.id != first.id
+        assert cp.received[-1] == (
+            "RemoteStartTransaction",
+            {"id_tag": "TAG-GAVEUP", "connector_id": 1},
+        )
+        gone = await csms.charging.get_session(first.id)  # type: ignore[arg-type]
+        assert gone.status is SessionStatus.FAILED and gone.connector_lock is None
+
+
+async def test_remote_start_201_authorises_a_transaction_started_at_plug_in(csms: Csms) -> None:
+    """2.0.1 F01 with TxStartPoint EVConnected: the transaction starts when the cable goes in,
+    without an idToken. A remote start then sends RequestStartTransaction with a remoteStartId
+    (not CONNECTOR_BUSY) and the station's TransactionEvent carrying that idToken and
+    remoteStartId makes the running session the driver's."""
+    station = await create_station(csms.network, csms.site.org_id, csms.site.id)
+    driver_id = await link_tag(csms.charging, "TAG-F01")
+    async with connect_charge_point(csms.port, station.charge_point_id, "2.0.1") as cp:
+        await cp.call(
+            call201.BootNotification(
+                charging_station={"model": "M", "vendor_name": "V"}, reason="PowerUp"
+            )
+        )
+        t0 = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=5)
+        await cp.call(
+            call201.StatusNotification(
+                timestamp=t0.isoformat(), connector_status="Occupied", evse_id=1, connector_id=1
+            )
+        )
+        await cp.call(
+            call201.TransactionEvent(
+                event_type="Started",
+                timestamp=t0.isoformat(),
+                trigger_reason="CablePluggedIn",
+                seq_no=0,
+                transaction_info={"transaction_id": "F01-1", "charging_state": "EVConnected"},
+                evse={"id": 1, "connector_id": 1},
+            )
+        )
+        online = await _online(csms, station.charge_point_id)
+        plugged = await csms.charging.store.session_by_transaction(online.id, "F01-1")  # type: ignore[arg-type]
+        assert plugged is not None and plugged.id_tag is None
+
+        authorised = await csms.charging.remote_start(online, 1, "TAG-F01", driver_id)
+        assert authorised.id == plugged.id  # the running transaction, not a second session
+        action, payload = cp.received[-1]
+        assert action == "RequestStartTransaction"
+        assert payload["id_token"]["id_token"] == "TAG-F01" and payload["evse_id"] == 1
+        assert payload["remote_start_id"] == authorised.remote_start_id is not None
+
+        await cp.call(
+            call201.TransactionEvent(
+                event_type="Updated",
+                timestamp=(t0 + timedelta(seconds=4)).isoformat(),
+                trigger_reason="RemoteStart",
+                seq_no=1,
+                transaction_info={
+                    "transaction_id": "F01-1",
+                    "remote_start_id": authorised.remote_start_id,
+                    "charging_state": "Charging",
+                },
+                evse={"id": 1, "connector_id": 1},
+                id_token={"id_token": "TAG-F01", "type": "ISO14443"},
+            )
+        )
+        mine = await csms.charging.active_session_for_driver(driver_id)
+        assert mine is not None and mine.id == plugged.id and mine.id_tag == "TAG-F01"
