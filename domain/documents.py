@@ -16,6 +16,7 @@ from domain.diagnostics.models import (
 )
 from domain.identity.models import Driver, Operator, Organisation, RefreshToken
 from domain.network.models import ConnectivityInterval, Site, Station, StatusInterval
+from domain.security import models as security
 from domain.tariffs.models import Plan, TariffDocument
 
 DOCUMENT_MODELS: list[type[Document]] = [
@@ -37,4 +38,5 @@ DOCUMENT_MODELS: list[type[Document]] = [
     StationReport,
     *charging.DOCUMENTS,
     *billing.DOCUMENTS,
+    *security.DOCUMENTS,
 ]

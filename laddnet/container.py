@@ -10,6 +10,8 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from beanie import PydanticObjectId
+
 from api.app import ApiDependencies
 from domain.billing.service import BillingService
 from domain.billing.stripe_gateway import StripeGateway
@@ -25,19 +27,23 @@ from domain.common.events import EventBus, InProcessEventBus
 from domain.diagnostics.service import DiagnosticsService
 from domain.diagnostics.station_reports import StationReportLog
 from domain.diagnostics.webhook import WebhookNotifier
+from domain.identity import repository as identity_repository
 from domain.identity.service import IdentityService
 from domain.identity.tokens import TokenService
 from domain.network.service import NetworkService
 from domain.reporting.service import ReportingService
 from domain.reporting.telemetry import apply_retention
+from domain.security.service import Endpoints, StationSecurity
 from domain.tariffs.service import TariffService
 from laddnet.cluster.lease import only_while_held
 from laddnet.cluster.relay import ClusterRelay
 from laddnet.cluster.sweep import sweep_dead_nodes
 from laddnet.database import Database
 from laddnet.settings import Settings
+from laddnet.tls_files import TlsFiles, ensure_tls_files
 from laddnet.webhooks import UrllibWebhookTransport
 from ocpp_server.server import OcppDependencies, OcppServer
+from ocpp_server.tls import server_context
 
 log = logging.getLogger(__name__)
 
@@ -71,8 +77,12 @@ class Container:
     reporting: ReportingService
     billing: BillingService
     tariffs: TariffService
+    security: StationSecurity | None = None
+    tls: TlsFiles | None = None  # set when OCPP offers wss:// (security profiles 2 and 3)
+    tls_port: int | None = None
     node_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     cluster: ClusterRelay | None = None  # set when several nodes share the database
+    ocpp: OcppServer | None = None  # this process's OCPP server, once made
 
     @property
     def worker_events(self) -> EventBus:
@@ -96,9 +106,16 @@ class Container:
                 charging=self.charging,
                 events=self.events,
                 reports=self.reports,
+                security=self.security,
             ),
             host=host,
             port=port,
+            tls=(
+                server_context(self.tls.server_cert, self.tls.server_key, self.tls.station_ca_cert)
+                if self.tls is not None
+                else None
+            ),
+            tls_port=self.tls_port if self.tls is not None else None,
             node_id=self.node_id,
             response_timeout=s.ocpp_response_timeout,
             heartbeat_interval=s.heartbeat_interval,
@@ -106,6 +123,7 @@ class Container:
             auth_failure_window=s.auth_failure_window,
         )
         self.gateway.target = server.gateway
+        self.ocpp = server
         return server
 
     def api_dependencies(self) -> ApiDependencies:
@@ -229,6 +247,20 @@ def build_container(
     )
     identity = IdentityService(tokens=tokens)
     diagnostics = DiagnosticsService(events, WebhookNotifier(UrllibWebhookTransport()))
+    tls_port = settings.ocpp_tls_port
+    if tls_port is None and settings.demo:
+        tls_port = DEMO_TLS_PORT
+    tls = ensure_tls_files(settings) if tls_port is not None else None
+    public = settings.ocpp_public_host or settings.ocpp_host
+    security = StationSecurity(
+        commands,
+        organisation_name,
+        ca=tls.station_ca if tls is not None else None,
+        endpoints=Endpoints(
+            ws_url=f"ws://{public}:{settings.ocpp_port}/ocpp/",
+            wss_url=f"wss://{public}:{tls_port}/ocpp/" if tls is not None else None,
+        ),
+    )
     return Container(
         settings=settings,
         database=database,
@@ -246,9 +278,21 @@ def build_container(
             stripe_gateway(settings), charging=charging.store, stop_session=charging.remote_stop
         ),
         tariffs=TariffService(),
+        security=security,
+        tls=tls,
+        tls_port=tls_port,
         node_id=node_id,
         cluster=relay,
     )
+
+
+DEMO_TLS_PORT = 9443
+
+
+async def organisation_name(org_id: PydanticObjectId) -> str | None:
+    """Security's port into identity: an organisation's registered name."""
+    org = await identity_repository.get_organisation(org_id)
+    return org.name if org is not None else None
 
 
 def stripe_gateway(settings: Settings) -> StripeGateway:

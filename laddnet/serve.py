@@ -151,6 +151,13 @@ async def serve(
                 f"OCPP           ws://{settings.ocpp_host}:{ocpp_port}/ocpp/<chargePointId>"
                 "  (subprotocols ocpp1.6, ocpp2.0.1; HTTP Basic auth)"
             )
+            if container.ocpp is not None and container.ocpp.tls is not None:
+                assert container.tls is not None
+                lines.append(
+                    f"OCPP over TLS  wss://{settings.ocpp_public_host or settings.ocpp_host}:"
+                    f"{container.ocpp.tls_port}/ocpp/<chargePointId>  (security profiles 2 and 3;"
+                    f" stations trust {container.tls.station_ca_cert})"
+                )
         if api:
             api_port = await stack.enter_async_context(
                 running_api(container, settings.api_host, settings.api_port)

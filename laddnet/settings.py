@@ -35,6 +35,32 @@ class Settings(BaseSettings):
     api_port: int = Field(default=8000, description="HTTP/GraphQL listen port.")
     ocpp_host: str = Field(default="127.0.0.1", description="OCPP websocket listen address.")
     ocpp_port: int = Field(default=9000, description="OCPP websocket listen port.")
+    ocpp_tls_port: int | None = Field(
+        default=None,
+        description="OCPP wss:// listen port (security profiles 2 and 3); unset: no TLS listener, "
+        "except in demo mode, which listens on 9443.",
+    )
+    ocpp_public_host: str | None = Field(
+        default=None,
+        description="Host name stations use to reach laddnet (server certificate, SetNetworkProfile "
+        "URLs); default: LADDNET_OCPP_HOST.",
+    )
+    ocpp_tls_cert: Path | None = Field(
+        default=None,
+        description="PEM server certificate (chain) for wss://; unset: one signed by the local CA "
+        "in LADDNET_DATA_DIR/tls.",
+    )
+    ocpp_tls_key: Path | None = Field(default=None, description="PEM key of LADDNET_OCPP_TLS_CERT.")
+    station_ca_cert: Path | None = Field(
+        default=None,
+        description="PEM charging-station CA: profile 3 client certificates must chain to it; "
+        "unset: a local CA made in LADDNET_DATA_DIR/tls on first run.",
+    )
+    station_ca_key: Path | None = Field(
+        default=None,
+        description="PEM key of LADDNET_STATION_CA_CERT, to sign stations' CSRs (SignCertificate); "
+        "unset with a CA cert set: CSRs are answered Rejected.",
+    )
     ocpp_response_timeout: float = Field(
         default=30.0, description="Seconds to wait for a station's answer to a command."
     )

@@ -1,4 +1,6 @@
-"""Security profile 1 before the websocket upgrade: path identity, HTTP Basic auth, throttling."""
+"""Before the websocket upgrade: path identity, throttling, and the station's security profile:
+HTTP Basic auth over ws (profile 1) or TLS (profile 2), or a client certificate over TLS (profile 3,
+tls.py); a connection below the station's stored profile is refused (domain/security)."""
 
 from __future__ import annotations
 
@@ -15,10 +17,12 @@ from websockets.exceptions import InvalidHeader
 from websockets.headers import build_www_authenticate_basic, parse_authorization_basic
 from websockets.http11 import Request, Response
 
-from domain.common.errors import Unauthenticated
+from domain.common.errors import DomainError, Unauthenticated
 from domain.common.throttle import FailureThrottle
 from domain.network.models import Station
 from domain.network.service import NetworkService
+from domain.security.service import StationSecurity
+from ocpp_server.tls import peer_certificate
 
 log = logging.getLogger(__name__)
 
@@ -29,12 +33,20 @@ REALM = "laddnet OCPP"
 class StationAuthenticator:
     """``process_request`` for websockets' ``serve``: None lets the upgrade go on."""
 
-    def __init__(self, network: NetworkService, throttle: FailureThrottle) -> None:
+    def __init__(
+        self,
+        network: NetworkService,
+        throttle: FailureThrottle,
+        security: StationSecurity | None = None,
+    ) -> None:
         self.network = network
         self.throttle = throttle
+        self.security = security
         self.accepted: weakref.WeakKeyDictionary[ServerConnection, Station] = (
             weakref.WeakKeyDictionary()
         )
+        # the security profile each accepted connection came in with (1, 2 or 3)
+        self.levels: weakref.WeakKeyDictionary[ServerConnection, int] = weakref.WeakKeyDictionary()
 
     async def __call__(self, connection: ServerConnection, request: Request) -> Response | None:
         path = request.path.split("?", 1)[0]
@@ -53,19 +65,54 @@ class StationAuthenticator:
             )
             response.headers["Retry-After"] = str(retry)
             return response
-        try:
-            username, password = parse_authorization_basic(request.headers["Authorization"])
-        except (KeyError, InvalidHeader):
-            return self._refuse(connection, key, now, cp_id, remote, "no Basic credentials")
-        if username != cp_id:
-            return self._refuse(connection, key, now, cp_id, remote, "username is not the path id")
-        try:
-            station = await self.network.authenticate_station(cp_id, password)
-        except Unauthenticated:
-            return self._refuse(connection, key, now, cp_id, remote, "unknown id or wrong password")
+        tls, certificate = peer_certificate(connection.transport)
+        if certificate is not None and self.security is not None:
+            level = 3
+            try:
+                station = await self.network.station_by_cp_id(cp_id)
+                await self.security.check_client_certificate(station, certificate)
+            except DomainError as exc:
+                return self._refuse(connection, key, now, cp_id, remote, str(exc))
+        else:
+            level = 2 if tls else 1
+            try:
+                username, password = parse_authorization_basic(request.headers["Authorization"])
+            except (KeyError, InvalidHeader):
+                return self._refuse(connection, key, now, cp_id, remote, "no Basic credentials")
+            if username != cp_id:
+                return self._refuse(
+                    connection, key, now, cp_id, remote, "username is not the path id"
+                )
+            try:
+                station = await self.network.authenticate_station(cp_id, password)
+            except Unauthenticated:
+                rotated = await self._with_new_key(cp_id, password)
+                if rotated is None:
+                    return self._refuse(
+                        connection, key, now, cp_id, remote, "unknown id or wrong password"
+                    )
+                station = rotated
+        if self.security is not None:
+            try:
+                self.security.check_level(station, level)
+            except Unauthenticated as exc:
+                return self._refuse(connection, key, now, cp_id, remote, str(exc))
         self.throttle.succeed(key)
         self.accepted[connection] = station
+        self.levels[connection] = level
         return None
+
+    async def _with_new_key(self, cp_id: str, password: str) -> Station | None:
+        """A station logging in with the key it was just asked to take (key rotation)."""
+        if self.security is None:
+            return None
+        try:
+            station = await self.network.station_by_cp_id(cp_id)
+        except DomainError:
+            return None
+        if not await self.security.pending_key_matches(station, password):
+            return None
+        return await self.network.station_by_cp_id(cp_id)
 
     def _refuse(
         self,

@@ -125,4 +125,6 @@ def build(command: c.StationCommand) -> tuple[Any, Interpret]:
                 call.ClearChargingProfile(id=command.profile_id, connector_id=command.connector_id),
                 by_status,
             )
+        case c.CertificateSigned():  # 1.6 Security whitepaper
+            return call.CertificateSigned(certificate_chain=command.certificate_chain), by_status
     raise ValueError(f"no OCPP 1.6 mapping for {type(command).__name__}")

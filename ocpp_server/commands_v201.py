@@ -146,4 +146,27 @@ def build(command: c.StationCommand) -> tuple[Any, Interpret]:
                 ),
                 by_status,
             )
+        case c.SetNetworkProfile():
+            connection = {
+                "ocpp_version": "OCPP20",
+                "ocpp_transport": "JSON",
+                "ocpp_csms_url": command.csms_url,
+                "message_timeout": command.message_timeout,
+                "security_profile": command.security_profile,
+                "ocpp_interface": "Wired0",
+            }
+            return (
+                call.SetNetworkProfile(
+                    configuration_slot=command.configuration_slot, connection_data=connection
+                ),
+                by_status,
+            )
+        case c.CertificateSigned():
+            return (
+                call.CertificateSigned(
+                    certificate_chain=command.certificate_chain,
+                    certificate_type=command.certificate_type,
+                ),
+                by_status,
+            )
     raise ValueError(f"no OCPP 2.0.1 mapping for {type(command).__name__}")

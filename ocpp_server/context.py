@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from domain.charging.service import ChargingService
 from domain.common.clock import utcnow
 from domain.diagnostics.station_reports import StationReportLog
 from domain.network.service import NetworkService
+from domain.security.service import StationSecurity
 
 
 @dataclass(frozen=True, slots=True)
@@ -19,6 +20,9 @@ class HandlerContext:
     reports: StationReportLog  # what stations report outside charging, kept by diagnostics
     heartbeat_interval: int
     response_timeout: float = 30.0
+    security: StationSecurity | None = None  # profiles, keys, certificates (None: not offered)
+    # certificates signed in a SignCertificate handler, sent by its @after hook (by station id)
+    signed: dict[str, tuple[str, str | None]] = field(default_factory=dict)
 
 
 def now_iso() -> str:

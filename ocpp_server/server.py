@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import ssl
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +31,7 @@ from domain.common.events import EventBus
 from domain.common.throttle import FailureThrottle
 from domain.diagnostics.station_reports import StationReportLog
 from domain.network.service import NetworkService
+from domain.security.service import StationSecurity
 from ocpp_server.auth import StationAuthenticator
 from ocpp_server.context import HandlerContext
 from ocpp_server.gateway import OcppGateway
@@ -60,6 +62,7 @@ class OcppDependencies:
     charging: ChargingService
     events: EventBus
     reports: StationReportLog | None = None  # by default one publishing to ``events``
+    security: StationSecurity | None = None  # security profiles 2/3, keys, certificates
 
 
 class OcppServer:
@@ -77,6 +80,8 @@ class OcppServer:
         max_message_size: int = MAX_MESSAGE,
         ping_interval: float = PING_INTERVAL,
         ping_timeout: float = PING_TIMEOUT,
+        tls: ssl.SSLContext | None = None,
+        tls_port: int | None = None,
     ) -> None:
         self.deps = deps
         self.host = host
@@ -91,21 +96,43 @@ class OcppServer:
             reports=deps.reports or StationReportLog(deps.events),
             heartbeat_interval=heartbeat_interval,
             response_timeout=response_timeout,
+            security=deps.security,
         )
+        self.tls = tls
+        self.tls_port = tls_port  # the bound TLS port once started (0 picks a free one)
         self.registry = ConnectionRegistry()
         self.gateway = OcppGateway(self.registry)
         self.authenticator = StationAuthenticator(
-            deps.network, FailureThrottle(auth_failure_limit, float(auth_failure_window))
+            deps.network,
+            FailureThrottle(auth_failure_limit, float(auth_failure_window)),
+            deps.security,
         )
         self._server: Server | None = None
+        self._tls_server: Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
         self.keepalive = Keepalive(ping_interval, ping_timeout, self._spawn)
 
     async def start(self) -> None:
-        self._server = await serve(
+        self._server = await self._serve(self.port, None)
+        if self.tls is not None and self.tls_port is not None:
+            self._tls_server = await self._serve(self.tls_port, self.tls)
+            self.tls_port = next(iter(self._tls_server.sockets)).getsockname()[1]
+            log.info(
+                "OCPP server listening on wss://%s:%d/ocpp/{chargePointId} (profiles 2 and 3)",
+                self.host,
+                self.tls_port,
+            )
+        self._spawn(self.keepalive.run())
+        sockets = list(self._server.sockets)
+        self.port = sockets[0].getsockname()[1]
+        log.info("OCPP server listening on ws://%s:%d/ocpp/{chargePointId}", self.host, self.port)
+
+    async def _serve(self, port: int, tls: ssl.SSLContext | None) -> Server:
+        return await serve(
             self._connection,
             self.host,
-            self.port,
+            port,
+            ssl=tls,
             subprotocols=[Subprotocol(p) for p in SUBPROTOCOLS],
             process_request=self.authenticator,
             max_size=self.max_message_size,
@@ -116,17 +143,17 @@ class OcppServer:
             ping_interval=None,
             ping_timeout=None,
         )
-        self._spawn(self.keepalive.run())
-        sockets = list(self._server.sockets)
-        self.port = sockets[0].getsockname()[1]
-        log.info("OCPP server listening on ws://%s:%d/ocpp/{chargePointId}", self.host, self.port)
 
     async def stop(self) -> None:
         if self._server is None:
             return
-        self._server.close()
-        await self._server.wait_closed()
-        self._server = None
+        for server in (self._server, self._tls_server):
+            if server is not None:
+                server.close()
+        for server in (self._server, self._tls_server):
+            if server is not None:
+                await server.wait_closed()
+        self._server = self._tls_server = None
         for task in list(self._tasks):
             task.cancel()
         try:
@@ -148,6 +175,7 @@ class OcppServer:
         if station is None or version is None:
             await websocket.close(1002, "an OCPP subprotocol and credentials are required")
             return
+        level = self.authenticator.levels.pop(websocket, 1)
         _forget_handshake(websocket)
         cp_id = station.charge_point_id
         logctx.bind(station=cp_id)
@@ -159,7 +187,12 @@ class OcppServer:
         await self.deps.network.station_connected(
             station, node_id=connection.holder_id(self.node_id)
         )
-        log.info("station %s connected (OCPP %s)", cp_id, version)
+        log.info("station %s connected (OCPP %s, security profile %d)", cp_id, version, level)
+        if self.context.security is not None:
+            try:
+                await self.context.security.connected(station, level)
+            except Exception:
+                log.exception("station %s: could not confirm its security profile", cp_id)
         if old is not None:
             log.info("station %s reconnected: closing its previous connection", cp_id)
             self._spawn(old.websocket.close(1000, "replaced by a new connection"))

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ocpp.routing import on
+from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action
 
 from domain.charging.timestamps import parse
 from domain.common.clock import utcnow
+from ocpp_server import certificates
 from ocpp_server.context import now_iso
 from ocpp_server.rpc.router import RobustRouting
 from ocpp_server.translate import readings
@@ -120,6 +121,15 @@ class ChargePoint16(RobustRouting, ChargePoint):
         if result.id_tag_status is None:
             return call_result.StopTransaction()
         return call_result.StopTransaction(id_tag_info={"status": result.id_tag_status.value})
+
+    @on(Action.sign_certificate)  # Security whitepaper
+    async def on_sign_certificate(self, csr: str, **_: Any) -> call_result.SignCertificate:
+        ok = await certificates.sign(self.ctx, self.station, csr, None)
+        return call_result.SignCertificate(status="Accepted" if ok else "Rejected")
+
+    @after(Action.sign_certificate)
+    async def after_sign_certificate(self, **_: Any) -> None:
+        await certificates.send_signed(self.ctx, self.station)
 
     @on(Action.data_transfer)
     async def on_data_transfer(

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from ocpp.routing import on
+from ocpp.routing import after, on
 from ocpp.v201 import ChargePoint, call_result
 from ocpp.v201.enums import Action
 
 from domain.charging.timestamps import parse
+from ocpp_server import certificates
 from ocpp_server.context import now_iso
 from ocpp_server.rpc.router import RobustRouting
 from ocpp_server.translate import readings
@@ -148,6 +149,17 @@ class ChargePoint201(RobustRouting, ChargePoint):
             data={"timestamp": timestamp, "tech_info": tech_info},
         )
         return call_result.SecurityEventNotification()
+
+    @on(Action.sign_certificate)
+    async def on_sign_certificate(
+        self, csr: str, certificate_type: str | None = None, **_: Any
+    ) -> call_result.SignCertificate:
+        ok = await certificates.sign(self.ctx, self.station, csr, certificate_type)
+        return call_result.SignCertificate(status="Accepted" if ok else "Rejected")
+
+    @after(Action.sign_certificate)
+    async def after_sign_certificate(self, **_: Any) -> None:
+        await certificates.send_signed(self.ctx, self.station)
 
     @on(Action.log_status_notification)
     async def on_log_status(

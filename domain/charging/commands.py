@@ -117,6 +117,22 @@ class ClearChargingProfile:
     connector_id: int | None = None
 
 
+@dataclass(frozen=True)
+class SetNetworkProfile:
+    """2.0.1 only: a connection profile in a configuration slot (security profile 1-3)."""
+
+    configuration_slot: int
+    csms_url: str
+    security_profile: int
+    message_timeout: int = 30
+
+
+@dataclass(frozen=True)
+class CertificateSigned:
+    certificate_chain: str  # PEM
+    certificate_type: str | None = None  # 2.0.1 CertificateSigningUseEnumType
+
+
 StationCommand = (
     RemoteStart
     | RemoteStop
@@ -130,6 +146,8 @@ StationCommand = (
     | UpdateFirmware
     | SetChargingProfile
     | ClearChargingProfile
+    | SetNetworkProfile
+    | CertificateSigned
 )
 
 

@@ -95,6 +95,13 @@ class Station(Document):
     registration: RegistrationStatus = RegistrationStatus.ACCEPTED
     tariff_id: PydanticObjectId | None = None
 
+    # OCPP security profile the station must use (1 Basic auth over ws, 2 TLS + Basic auth,
+    # 3 TLS + client certificate); it only goes up. A raise or a new key asked of the station
+    # waits in ``pending_*`` until the station connects with it (domain/security).
+    security_profile: int = 1
+    pending_security_profile: int | None = None
+    pending_password_hash: str | None = None
+
     # What the station told us about itself
     ocpp_version: str | None = None
     vendor: str | None = None

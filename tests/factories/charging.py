@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import ssl
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -117,6 +118,11 @@ class TestChargePoint16(_Recording, CP16):
         self._got("ClearChargingProfile", kw)
         return r16.ClearChargingProfile(status=self._status("ClearChargingProfile"))
 
+    @on("CertificateSigned")
+    def on_certificate_signed(self, **kw: Any) -> Any:
+        self._got("CertificateSigned", kw)
+        return r16.CertificateSigned(status=self._status("CertificateSigned"))
+
 
 class TestChargePoint201(_Recording, CP201):
     __test__ = False
@@ -212,6 +218,16 @@ class TestChargePoint201(_Recording, CP201):
         self._got("ClearChargingProfile", kw)
         return r201.ClearChargingProfile(status=self._status("ClearChargingProfile"))
 
+    @on("CertificateSigned")
+    def on_certificate_signed(self, **kw: Any) -> Any:
+        self._got("CertificateSigned", kw)
+        return r201.CertificateSigned(status=self._status("CertificateSigned"))
+
+    @on("SetNetworkProfile")
+    def on_set_network_profile(self, **kw: Any) -> Any:
+        self._got("SetNetworkProfile", kw)
+        return r201.SetNetworkProfile(status=self._status("SetNetworkProfile"))
+
 
 @contextlib.asynccontextmanager
 async def connect_charge_point(
@@ -219,16 +235,20 @@ async def connect_charge_point(
     cp_id: str,
     version: str = "1.6",
     *,
-    password: str = STATION_KEY,
+    password: str | None = STATION_KEY,
     cls: type[Any] | None = None,
+    tls: ssl.SSLContext | None = None,
 ) -> AsyncIterator[Any]:
-    """A real ``ocpp`` charge point connected over loopback; its receive loop runs meanwhile."""
+    """A real ``ocpp`` charge point connected over loopback; its receive loop runs meanwhile.
+    With ``tls``: over ``wss://`` (security profiles 2 and 3); ``password=None`` sends no Basic
+    auth (profile 3 presents the client certificate that ``tls`` carries instead)."""
     cls = cls or (TestChargePoint16 if version == "1.6" else TestChargePoint201)
     ws: ClientConnection
     async with connect(
-        f"ws://127.0.0.1:{port}/ocpp/{cp_id}",
+        f"{'wss' if tls else 'ws'}://127.0.0.1:{port}/ocpp/{cp_id}",
         subprotocols=[f"ocpp{version}"],  # type: ignore[list-item]
-        additional_headers=basic_auth(cp_id, password),
+        additional_headers=basic_auth(cp_id, password) if password is not None else None,
+        ssl=tls,
         open_timeout=5,
         close_timeout=1,
     ) as ws:
