@@ -13,7 +13,7 @@ from typing import Any
 from beanie import PydanticObjectId
 
 from api.app import ApiDependencies
-from domain.billing.service import BillingService
+from domain.billing.service import BillingService, compose_billing
 from domain.billing.stripe_gateway import StripeGateway
 from domain.charging.commands import (
     CommandResult,
@@ -35,6 +35,7 @@ from domain.reporting.service import ReportingService
 from domain.reporting.telemetry import apply_retention
 from domain.security.service import Endpoints, StationSecurity
 from domain.tariffs.service import TariffService
+from laddnet.adapters import billing_ports
 from laddnet.cluster.lease import only_while_held
 from laddnet.cluster.relay import ClusterRelay
 from laddnet.cluster.sweep import sweep_dead_nodes
@@ -274,9 +275,7 @@ def build_container(
         diagnostics=diagnostics,
         reports=StationReportLog(events),
         reporting=ReportingService(),
-        billing=BillingService(
-            stripe_gateway(settings), charging=charging.store, stop_session=charging.remote_stop
-        ),
+        billing=compose_billing(stripe_gateway(settings), billing_ports(charging, network)),
         tariffs=TariffService(),
         security=security,
         tls=tls,

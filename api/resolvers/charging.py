@@ -87,15 +87,11 @@ async def start_charging(info: Info, input: StartChargingInput) -> StartCharging
                 ctx.driver_id(), station_id, input.connector_id
             )
         else:  # the payment is held first; only then is the station told to start
-            service, driver_id = charging(ctx), ctx.driver_id()
-            station = await ctx.deps.network.station(station_id)
-            tag = await service.app_id_tag(driver_id)
             session = await billing.start_paid_session(
-                driver_id,
-                station,
+                ctx.driver_id(),
+                station_id,
                 input.connector_id,
                 str(input.payment_method_id) if input.payment_method_id else None,
-                lambda: service.remote_start(station, input.connector_id, tag, driver_id),
             )
     except DomainError as error:
         return StartChargingPayload(errors=user_errors(error))

@@ -10,6 +10,7 @@ from domain.billing import repository as repo
 from domain.billing.errors import NoPaymentMethod
 from domain.billing.gateway import PaymentGateway
 from domain.billing.models import BillingCustomer, Card
+from domain.billing.ports import DriversPort
 from domain.common.errors import InvalidInput, NotFound
 
 
@@ -24,16 +25,18 @@ class PaymentSetup:
 
 
 class Customers:
-    """Mixed into ``BillingService``."""
+    """The driver's customer and payment methods at the provider; identity learns the ids."""
 
-    gateway: PaymentGateway
+    def __init__(self, gateway: PaymentGateway, drivers: DriversPort) -> None:
+        self.gateway = gateway
+        self.drivers = drivers
 
     async def customer(self, driver_id: PydanticObjectId) -> BillingCustomer:
         """The driver's customer at the provider, created the first time (once, even if raced)."""
         existing = await repo.get_customer(driver_id)
         if existing is not None:
             return existing
-        driver = await repo.get_driver(driver_id)
+        driver = await self.drivers.contact(driver_id)
         if driver is None:
             raise NotFound("no such driver")
         customer_id = await self.gateway.create_customer(
@@ -42,9 +45,12 @@ class Customers:
             driver_id=str(driver_id),
             idempotency_key=f"laddnet-driver-{driver_id}-customer",
         )
-        return await repo.insert_customer(
+        customer, inserted = await repo.insert_customer(
             BillingCustomer(driver_id=driver_id, customer_id=customer_id)
         )
+        if inserted:
+            await self.drivers.record_payment_profile(driver_id, customer_id=customer_id)
+        return customer
 
     async def set_up_payment_method(self, driver_id: PydanticObjectId) -> PaymentSetup:
         customer = await self.customer(driver_id)
@@ -74,13 +80,14 @@ class Customers:
             exp_year=details.exp_year,
         )
         await repo.set_default_card(driver_id, card)
+        await self.drivers.record_payment_profile(driver_id, default_payment_method=card.id)
         return card
 
     async def default_payment_method(self, driver_id: PydanticObjectId) -> Card | None:
         customer = await repo.get_customer(driver_id)
         return customer.default_card if customer else None
 
-    async def _payment_method(
+    async def payment_method(
         self, driver_id: PydanticObjectId, payment_method_id: str | None
     ) -> tuple[BillingCustomer, str, str | None]:
         """(customer, method id, label) for a charge: the one given (attached to this driver) or

@@ -1,5 +1,5 @@
 """Memberships: a plan's monthly fee through the provider's subscriptions, and the benefits a
-member's sessions are priced with. Mixed into ``BillingService``.
+member's sessions are priced with.
 
 A plan gets its provider price when created (``sync_plan``) or, if the provider was unreachable
 then, on the first subscription. Cancelling keeps the benefits until the paid period ends. The
@@ -15,15 +15,16 @@ from datetime import datetime
 from beanie import PydanticObjectId
 
 from domain.billing import repository as repo
+from domain.billing.customers import Customers
 from domain.billing.errors import MembershipNotFound, NoPaymentMethod
 from domain.billing.gateway import PaymentGateway, SubscriptionState
-from domain.billing.models import BillingCustomer, Membership, MembershipCharge, MembershipStatus
+from domain.billing.models import Membership, MembershipCharge, MembershipStatus
+from domain.billing.ports import TariffsPort
 from domain.common.clock import as_utc, utcnow
 from domain.common.errors import Conflict
-from domain.tariffs import repository as tariffs_repo
 from domain.tariffs.errors import PlanNotFound
 from domain.tariffs.models import Plan
-from domain.tariffs.pricing import Membership as Benefits
+from domain.tariffs.pricing import MemberBenefits
 
 log = logging.getLogger(__name__)
 
@@ -47,10 +48,10 @@ def membership_status(state: SubscriptionState) -> MembershipStatus:
 
 
 class Memberships:
-    gateway: PaymentGateway
-
-    async def customer(self, driver_id: PydanticObjectId) -> BillingCustomer:
-        raise NotImplementedError  # Customers provides it
+    def __init__(self, gateway: PaymentGateway, customers: Customers, tariffs: TariffsPort) -> None:
+        self.gateway = gateway
+        self.customers = customers
+        self.tariffs = tariffs
 
     async def sync_plan(self, plan: Plan) -> Plan:
         """Give the plan its monthly price at the provider (once)."""
@@ -63,12 +64,12 @@ class Memberships:
             plan_id=str(plan.id),
             idempotency_key=f"laddnet-plan-{plan.id}-price",
         )
-        await repo.set_plan_price(plan.id, price_id)
-        fresh = await tariffs_repo.get_plan(plan.id)
+        await self.tariffs.set_plan_price(plan.id, price_id)
+        fresh = await self.tariffs.plan(plan.id)
         return fresh or plan
 
     async def subscribe(self, driver_id: PydanticObjectId, plan_id: PydanticObjectId) -> Membership:
-        plan = await tariffs_repo.get_plan(plan_id)
+        plan = await self.tariffs.plan(plan_id)
         if plan is None:
             raise PlanNotFound("no such plan", field="planId")
         existing = await repo.get_membership(driver_id)
@@ -76,7 +77,7 @@ class Memberships:
             if existing.plan_id == plan_id and existing.status is not MembershipStatus.CANCELING:
                 return existing  # subscribing twice is the same membership
             raise Conflict("cancel the current membership first", field="planId")
-        customer = await self.customer(driver_id)
+        customer = await self.customers.customer(driver_id)
         if customer.default_card is None:
             raise NoPaymentMethod("add a payment method before subscribing", field="planId")
         plan = await self.sync_plan(plan)
@@ -122,23 +123,24 @@ class Memberships:
         return await repo.get_membership(driver_id)
 
     async def plans_by_id(self, plan_ids: list[PydanticObjectId]) -> dict[PydanticObjectId, Plan]:
-        found = [await tariffs_repo.get_plan(i) for i in set(plan_ids)]
+        found = [await self.tariffs.plan(i) for i in set(plan_ids)]
         return {p.id: p for p in found if p is not None and p.id is not None}
 
-    async def _benefits(
+    async def benefits(
         self, driver_id: PydanticObjectId, org_id: PydanticObjectId, at: datetime
-    ) -> tuple[Membership | None, Benefits | None]:
+    ) -> tuple[Membership | None, MemberBenefits | None]:
+        """The driver's membership in ``org_id`` and what it gives a session at ``at``."""
         membership = await repo.get_membership(driver_id)
         if membership is None or membership.org_id != org_id or membership.status not in BENEFITS:
             return None, None
         end = membership.current_period_end
         if end is not None and as_utc(end) <= as_utc(at):
             return None, None
-        plan = await tariffs_repo.get_plan(membership.plan_id)
+        plan = await self.tariffs.plan(membership.plan_id)
         if plan is None:
             return None, None
         remaining = max(0, plan.included_wh - membership.included_wh_used)
-        return membership, Benefits(plan.energy_discount_percent, remaining)
+        return membership, MemberBenefits(plan.energy_discount_percent, remaining)
 
     @staticmethod
     def _apply(membership: Membership, state: SubscriptionState) -> None:
@@ -166,11 +168,11 @@ class Memberships:
             log.warning("could not read invoice %s; its webhook will record it", invoice_id)
             return
         if invoice.paid and invoice.amount_paid > 0:
-            await self._membership_paid(
+            await self.membership_paid(
                 membership, invoice.id, invoice.amount_paid, invoice.currency
             )
 
-    async def _membership_paid(
+    async def membership_paid(
         self, membership: Membership, invoice_id: str, amount: int, currency: str
     ) -> None:
         await repo.record_membership_charge(

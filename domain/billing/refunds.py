@@ -1,4 +1,4 @@
-"""Operators refund all or part of a session's captured payment. Mixed into ``BillingService``.
+"""Operators refund all or part of a session's captured payment.
 
 A refund is reserved on the payment first (atomically: never more than captured minus refunded),
 then sent with an idempotency key derived from the session's payment and the refund's position, so
@@ -30,7 +30,8 @@ MAX_REASON = 500
 
 
 class Refunds:
-    gateway: PaymentGateway
+    def __init__(self, gateway: PaymentGateway) -> None:
+        self.gateway = gateway
 
     async def refund_session_decimal(
         self,

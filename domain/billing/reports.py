@@ -21,10 +21,10 @@ from beanie import PydanticObjectId
 
 from domain.billing import repository as repo
 from domain.billing.models import SessionPayment
+from domain.billing.ports import NetworkPort
 from domain.billing.receipts import payments_csv
 from domain.common.clock import as_utc
 from domain.common.errors import InvalidInput
-from domain.network import repository as network_repo
 
 
 class RevenueGroupBy(StrEnum):
@@ -107,7 +107,12 @@ def _key(group: RevenueGroupBy, date_field: str, timezone: str) -> Any:
     return {"$ifNull": ["$payment_method_label", "none"]}
 
 
-class Reports:
+class RevenueReports:
+    """Revenue by station, site, day, month or payment method, and the period's payments."""
+
+    def __init__(self, network: NetworkPort) -> None:
+        self.network = network
+
     async def revenue_report(
         self,
         org_id: PydanticObjectId,
@@ -224,14 +229,13 @@ class Reports:
             report.currency = max(by_currency, key=lambda c: by_currency[c])
         return report
 
-    @staticmethod
-    async def _label(rows: Any, group: RevenueGroupBy) -> None:
+    async def _label(self, rows: Any, group: RevenueGroupBy) -> None:
         rows = list(rows)
         ids = [PydanticObjectId(r.key) for r in rows if PydanticObjectId.is_valid(r.key)]
         if group is RevenueGroupBy.STATION:
-            names = {str(s.id): s.name for s in await network_repo.get_stations(ids)}
+            names = await self.network.station_names(ids)
         elif group is RevenueGroupBy.SITE:
-            names = {str(s.id): s.name for s in await network_repo.get_sites(ids)}
+            names = await self.network.site_names(ids)
         else:
             names = {}
         for row in rows:

@@ -1,4 +1,4 @@
-"""Every query the billing context makes lives here (reads of other contexts' documents included)."""
+"""Every query the billing context makes lives here; other contexts' data comes through ``ports``."""
 
 from __future__ import annotations
 
@@ -23,8 +23,6 @@ from domain.billing.models import (
     WebhookEvent,
 )
 from domain.common.clock import utcnow
-from domain.identity.models import Driver
-from domain.tariffs.models import Plan
 
 # -- customers ----------------------------------------------------------------------------------
 
@@ -33,31 +31,21 @@ async def get_customer(driver_id: PydanticObjectId) -> BillingCustomer | None:
     return await BillingCustomer.find_one(BillingCustomer.driver_id == driver_id)
 
 
-async def insert_customer(customer: BillingCustomer) -> BillingCustomer:
-    """Insert; when another request made the driver's customer first, return that one."""
+async def insert_customer(customer: BillingCustomer) -> tuple[BillingCustomer, bool]:
+    """Insert (True); when another request made the driver's customer first, that one (False)."""
     try:
         await customer.insert()
     except DuplicateKeyError:
         existing = await get_customer(customer.driver_id)
         assert existing is not None
-        return existing
-    await Driver.get_pymongo_collection().update_one(
-        {"_id": customer.driver_id}, {"$set": {"stripe_customer_id": customer.customer_id}}
-    )
-    return customer
+        return existing, False
+    return customer, True
 
 
 async def set_default_card(driver_id: PydanticObjectId, card: Card) -> None:
     await BillingCustomer.get_pymongo_collection().update_one(
         {"driver_id": driver_id}, {"$set": {"default_card": card.model_dump()}}
     )
-    await Driver.get_pymongo_collection().update_one(
-        {"_id": driver_id}, {"$set": {"default_payment_method": card.id}}
-    )
-
-
-async def get_driver(driver_id: PydanticObjectId) -> Driver | None:
-    return await Driver.get(driver_id)
 
 
 # -- session payments ---------------------------------------------------------------------------
@@ -254,12 +242,6 @@ async def record_membership_charge(charge: MembershipCharge) -> bool:
     except DuplicateKeyError:
         return False
     return True
-
-
-async def set_plan_price(plan_id: PydanticObjectId, price_id: str) -> None:
-    await Plan.get_pymongo_collection().update_one(
-        {"_id": plan_id, "stripe_price_id": None}, {"$set": {"stripe_price_id": price_id}}
-    )
 
 
 # -- webhooks -----------------------------------------------------------------------------------

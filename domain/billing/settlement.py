@@ -1,73 +1,36 @@
-"""Pricing a session for its bill, the numbered receipt, and settling the money. Mixed into
-``BillingService``."""
+"""Pricing a session for its bill, the numbered receipt, and settling the money: the priced
+amount captured from the hold (never more than held), the hold released when nothing is due, or an
+off-session charge (RFID sessions of drivers with a default card)."""
 
 from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
 
-from beanie import PydanticObjectId
-
 from domain.billing import repository as repo
-from domain.billing.charging_view import ChargingView
-from domain.billing.costing import price_stored_session
+from domain.billing.costing import SessionPricing
 from domain.billing.errors import GatewayUnavailable, PaymentDeclined
 from domain.billing.gateway import IntentState, PaymentGateway
-from domain.billing.models import SETTLED, Membership, PaymentStatus, SessionPayment
+from domain.billing.models import SETTLED, PaymentStatus, SessionPayment
 from domain.billing.receipts import issue_receipt
 from domain.charging.models import ChargingSession
 from domain.charging.state import SessionStatus
 from domain.common.clock import as_utc, utcnow
-from domain.network import repository as network_repo
-from domain.tariffs import repository as tariffs_repo
-from domain.tariffs.models import Tariff
-from domain.tariffs.pricing import Membership as Benefits
-from domain.tariffs.pricing import PricedSession
 
 log = logging.getLogger(__name__)
 
 
 class Settlement:
-    gateway: PaymentGateway
-    settle_claim: timedelta
-    charging: ChargingView
-
-    async def _benefits(
-        self, driver_id: PydanticObjectId, org_id: PydanticObjectId, at: datetime
-    ) -> tuple[Membership | None, Benefits | None]:
-        raise NotImplementedError  # Memberships provides it
-
-    async def _price(
-        self, session: ChargingSession, payment: SessionPayment | None, *, now: datetime
-    ) -> tuple[PricedSession | None, Membership | None]:
-        """The session priced with its payment's tariff snapshot (else the station's tariff now)
-        and the driver's membership benefits."""
-        tariff, tz = await self._tariff_for(session, payment)
-        if tariff is None:
-            return None, None
-        membership, benefits = (None, None)
-        if session.driver_id is not None:
-            membership, benefits = await self._benefits(session.driver_id, session.org_id, now)
-        priced = await price_stored_session(
-            session, tariff, tz, now=now, benefits=benefits, charging=self.charging
-        )
-        return priced, membership
-
-    async def _tariff_for(
-        self, session: ChargingSession, payment: SessionPayment | None
-    ) -> tuple[Tariff | None, str]:
-        """The tariff a session is priced with and the site's timezone: the payment's snapshot,
-        else the station's tariff now."""
-        if payment is not None:
-            return payment.tariff, payment.site_timezone
-        station = await network_repo.get_station(session.station_id)
-        doc = (
-            await tariffs_repo.get_tariff(station.tariff_id)
-            if station and station.tariff_id
-            else None
-        )
-        site = await network_repo.get_site(session.site_id)
-        return (doc.tariff if doc else None), (site.timezone if site else "UTC")
+    def __init__(
+        self,
+        gateway: PaymentGateway,
+        pricing: SessionPricing,
+        *,
+        settle_claim: timedelta = timedelta(seconds=60),
+    ) -> None:
+        self.gateway = gateway
+        self.pricing = pricing
+        self.settle_claim = settle_claim
 
     async def _payment_at_end(self, session: ChargingSession) -> SessionPayment:
         """The session's payment, or a new one for a session not started from the app."""
@@ -75,13 +38,7 @@ class Settlement:
         existing = await repo.payment_for_session(session.id)
         if existing is not None:
             return existing
-        station = await network_repo.get_station(session.station_id)
-        doc = (
-            await tariffs_repo.get_tariff(station.tariff_id)
-            if station and station.tariff_id
-            else None
-        )
-        site = await network_repo.get_site(session.site_id)
+        terms = await self.pricing.session_terms(session)
         payment = SessionPayment(
             org_id=session.org_id,
             site_id=session.site_id,
@@ -89,10 +46,10 @@ class Settlement:
             connector_id=session.connector_id,
             driver_id=session.driver_id,
             session_id=session.id,
-            tariff_id=doc.id if doc else None,
-            tariff=doc.tariff if doc else None,
-            site_timezone=site.timezone if site else "UTC",
-            currency=doc.tariff.currency if doc else "EUR",
+            tariff_id=terms.tariff_id,
+            tariff=terms.tariff,
+            site_timezone=terms.timezone,
+            currency=terms.tariff.currency if terms.tariff else "EUR",
             status=PaymentStatus.PENDING,
             off_session=True,
         )
@@ -131,7 +88,7 @@ class Settlement:
         if payment.amount_due is None:
             priced, membership = (None, None)
             if session.status is SessionStatus.ENDED:
-                priced, membership = await self._price(session, payment, now=now)
+                priced, membership = await self.pricing.price(session, payment, now=now)
             issued = False
             if priced is not None and payment.receipt is None:
                 # number, receipt and included energy are stored together or not at all; on a
@@ -148,7 +105,7 @@ class Settlement:
         try:
             if due <= 0:
                 if payment.intent_id is not None:
-                    await self._release(payment)
+                    await self.release(payment)
                 else:
                     payment.status = PaymentStatus.NOT_REQUIRED
             elif payment.intent_id is not None:
@@ -202,7 +159,7 @@ class Settlement:
                 payment.amount_due,
             )
 
-    async def _release(self, payment: SessionPayment) -> None:
+    async def release(self, payment: SessionPayment) -> None:
         """Cancel the hold; an unreachable provider leaves it PENDING for the retry loop."""
         if payment.intent_id is None:
             payment.status = (
@@ -226,5 +183,16 @@ class Settlement:
                 PaymentStatus.RELEASED if intent.status == "canceled" else PaymentStatus.FAILED
             )
 
-
-__all__ = ["Settlement", "utcnow"]
+    async def abandon(self, payment: SessionPayment, error: BaseException) -> None:
+        """The start did not happen: release the hold and the lock (a declined hold is kept as
+        DECLINED for the record)."""
+        payment.start_lock = None
+        payment.last_error = str(error) or type(error).__name__
+        if isinstance(error, PaymentDeclined) and payment.intent_id is None:
+            payment.status = PaymentStatus.DECLINED
+        else:
+            await self.release(payment)
+        try:
+            await repo.save_payment(payment)
+        except Exception:
+            log.exception("could not record an abandoned start %s", payment.id)

@@ -1,5 +1,4 @@
 """The provider's webhooks: verified by the gateway, stored once by event id, handled idempotently.
-Mixed into ``BillingService``.
 
 Handled: payment_intent.succeeded / payment_intent.payment_failed (reconcile a payment whose answer
 was lost), charge.dispute.* (flag the session's payment), charge.refunded (log), subscription
@@ -13,19 +12,18 @@ import logging
 from typing import Any
 
 from domain.billing import repository as repo
-from domain.billing.gateway import PaymentGateway, SubscriptionState
+from domain.billing.gateway import PaymentGateway
 from domain.billing.memberships import Memberships
-from domain.billing.models import Membership, PaymentStatus, WebhookEvent
+from domain.billing.models import PaymentStatus, WebhookEvent
 from domain.billing.stripe_gateway import subscription_state
 
 log = logging.getLogger(__name__)
 
 
 class Webhooks:
-    gateway: PaymentGateway
-
-    async def apply_subscription(self, state: SubscriptionState) -> Membership | None:
-        raise NotImplementedError  # Memberships provides it
+    def __init__(self, gateway: PaymentGateway, memberships: Memberships) -> None:
+        self.gateway = gateway
+        self.memberships = memberships
 
     async def handle_webhook(self, payload: bytes, signature: str | None) -> str:
         """Verify, store once, handle. Returns the outcome ("handled", "duplicate", "ignored").
@@ -51,7 +49,7 @@ class Webhooks:
             log.info("provider reports refunds on charge %s", obj.get("id"))
             return "handled"
         if kind.startswith("customer.subscription."):
-            membership = await self.apply_subscription(subscription_state(obj))
+            membership = await self.memberships.apply_subscription(subscription_state(obj))
             return "handled" if membership is not None else "ignored"
         if kind in ("invoice.paid", "invoice.payment_succeeded"):
             return await self._invoice_paid(obj)
@@ -95,6 +93,7 @@ class Webhooks:
         amount = int(obj.get("amount_paid") or 0)
         if membership is None or amount <= 0:
             return "ignored"
-        assert isinstance(self, Memberships)
-        await self._membership_paid(membership, str(obj["id"]), amount, str(obj.get("currency")))
+        await self.memberships.membership_paid(
+            membership, str(obj["id"]), amount, str(obj.get("currency"))
+        )
         return "handled"

@@ -59,6 +59,12 @@ async def get_driver(driver_id: PydanticObjectId) -> Driver | None:
     return await Driver.get(driver_id)
 
 
+async def set_payment_profile(driver_id: PydanticObjectId, fields: dict[str, str]) -> None:
+    """Mirror the driver's ids at the payment provider (billing owns them; set through its port)."""
+    if fields:
+        await Driver.get_pymongo_collection().update_one({"_id": driver_id}, {"$set": fields})
+
+
 async def get_operator(operator_id: PydanticObjectId) -> Operator | None:
     return await Operator.get(operator_id)
 

@@ -43,7 +43,7 @@ from domain.tariffs.windows import Piece, split
 
 __all__ = [
     "LineKind",
-    "Membership",
+    "MemberBenefits",
     "PricedLine",
     "PricedSession",
     "price_samples",
@@ -66,7 +66,7 @@ class LineKind(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class Membership:
+class MemberBenefits:
     """A member's benefits for this session: the plan's discount and the energy still included."""
 
     energy_discount_percent: int = 0
@@ -122,7 +122,7 @@ def price_samples(
     *,
     site_tz: ZoneInfo | str,
     until: datetime | None = None,
-    membership: Membership | None = None,
+    membership: MemberBenefits | None = None,
 ) -> PricedSession:
     """Price raw meter samples: ``samples_to_intervals`` then ``price_session``."""
     intervals = samples_to_intervals(samples, until=until)
@@ -145,7 +145,7 @@ def price_session(
     intervals: Iterable[Interval],
     *,
     site_tz: ZoneInfo | str,
-    membership: Membership | None = None,
+    membership: MemberBenefits | None = None,
 ) -> PricedSession:
     """Price a session's intervals under ``tariff`` (see the module docstring for every rule)."""
     tz = site_tz if isinstance(site_tz, ZoneInfo) else ZoneInfo(site_tz)
@@ -236,7 +236,7 @@ def _price(
     return "", base
 
 
-def _energy_lines(tally: _Tally, membership: Membership | None, lines: list[PricedLine]) -> int:
+def _energy_lines(tally: _Tally, membership: MemberBenefits | None, lines: list[PricedLine]) -> int:
     """Energy lines after included energy, the included line and the discount; returns Wh used."""
     included = Fraction(max(0, membership.included_wh_remaining)) if membership else Fraction(0)
     remaining = included

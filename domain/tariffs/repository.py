@@ -48,3 +48,10 @@ async def get_plan(plan_id: PydanticObjectId) -> Plan | None:
 async def list_plans(org_id: PydanticObjectId | None) -> list[Plan]:
     query = {} if org_id is None else {"org_id": org_id}
     return await Plan.find(query).sort("+name", "+_id").to_list()
+
+
+async def set_plan_price(plan_id: PydanticObjectId, price_id: str) -> None:
+    """The plan's price at the payment provider, set once (a price set stays)."""
+    await Plan.get_pymongo_collection().update_one(
+        {"_id": plan_id, "stripe_price_id": None}, {"$set": {"stripe_price_id": price_id}}
+    )

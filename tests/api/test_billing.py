@@ -30,7 +30,7 @@ from domain.network.service import NetworkService
 from domain.tariffs.service import TariffService
 from laddnet.localstripe import LocalStripe
 from tests.api.conftest import Api, start_api
-from tests.factories.billing import energy, event_body, make_gateway, sign
+from tests.factories.billing import energy, event_body, make_billing, make_gateway, sign
 from tests.factories.network import create_site, create_station
 
 
@@ -61,11 +61,7 @@ async def billing_api(database: object) -> AsyncIterator[World]:
         network = NetworkService(events)
         stations = Stations()
         charging = ChargingService(events, network, StationCommandService(stations))
-        billing = BillingService(
-            make_gateway(stripe.api_base),
-            charging=charging.store,
-            stop_session=charging.remote_stop,
-        )
+        billing = make_billing(make_gateway(stripe.api_base), charging, network, stop_at_hold=True)
         async with start_api(events=events, network=network, charging=charging) as api:
             api.deps.billing = billing
             api.deps.tariffs = TariffService()

@@ -9,8 +9,14 @@ import time
 from datetime import datetime
 from typing import Any
 
+from domain.billing.gateway import PaymentGateway
+from domain.billing.ports import BillingPorts, ChargingPort
+from domain.billing.service import BillingService, compose_billing
 from domain.billing.stripe_gateway import StripeGateway
 from domain.charging.metering import MeterReading, RawSample
+from domain.charging.service import ChargingService
+from domain.network.service import NetworkService
+from laddnet.adapters import billing_ports
 
 WEBHOOK_SECRET = "whsec_laddnet_test"
 DEAD_API_BASE = "http://127.0.0.1:9"  # nothing listens there: a payment provider outage
@@ -27,6 +33,23 @@ def make_gateway(api_base: str, **overrides: Any) -> StripeGateway:
     }
     args.update(overrides)
     return StripeGateway(**args)
+
+
+def make_billing(
+    gateway: PaymentGateway,
+    charging: ChargingService,
+    network: NetworkService,
+    *,
+    charging_port: ChargingPort | None = None,
+    stop_at_hold: bool = False,
+    **options: Any,
+) -> BillingService:
+    """Billing as production wires it (``laddnet.adapters``); ``charging_port`` replaces billing's
+    view of charging (e.g. to watch a start or a stop)."""
+    ports = billing_ports(charging, network)
+    if charging_port is not None:
+        ports = BillingPorts(charging_port, ports.network, ports.tariffs, ports.drivers)
+    return compose_billing(gateway, ports, stop_at_hold=stop_at_hold, **options)
 
 
 def sign(payload: bytes, *, secret: str = WEBHOOK_SECRET, at: int | None = None) -> str:

@@ -41,10 +41,8 @@ async def _setup(world: World, card: str = "pm_card_visa") -> tuple[PydanticObje
 async def _start(
     world: World, billing: BillingService, driver_id: PydanticObjectId, station: Station
 ) -> ChargingSession:
-    async def remote_start() -> ChargingSession:
-        return await world.charging.remote_start(station, 1, "APP-TAG", driver_id)
-
-    return await billing.start_paid_session(driver_id, station, 1, None, remote_start)
+    assert station.id is not None
+    return await billing.start_paid_session(driver_id, station.id, 1, None)
 
 
 async def _charge(world: World, station: Station, kwh: int, *, stop: bool = True) -> None:
@@ -99,12 +97,13 @@ async def test_hold_before_start_live_cost_and_exact_capture(world: World) -> No
     driver_id, station = await _setup(world)
     seen: list[SessionPayment | None] = []
 
-    async def remote_start() -> ChargingSession:
+    async def before_start() -> None:
         seen.append(await SessionPayment.find_one({"start_lock": f"{station.id}:1"}))
         assert world.stations.sent == []  # the station has not been told yet
-        return await world.charging.remote_start(station, 1, "APP-TAG", driver_id)
 
-    session = await world.billing.start_paid_session(driver_id, station, 1, None, remote_start)
+    billing = world.make_billing(before_start=before_start)
+    assert station.id is not None
+    session = await billing.start_paid_session(driver_id, station.id, 1, None)
     held = seen[0]
     assert held is not None and held.status is PaymentStatus.AUTHORIZED
     assert held.amount_authorized == 30_000 and held.intent_id
@@ -171,7 +170,7 @@ async def test_a_double_submitted_start_places_one_hold(world: World) -> None:
 
 async def test_an_outage_never_stops_charging_and_the_payment_is_retried(world: World) -> None:
     driver_id, station = await _setup(world)
-    down = BillingService(make_gateway(DEAD_API_BASE), charging=world.charging.store)
+    down = world.make_billing(make_gateway(DEAD_API_BASE))
     with pytest.raises(GatewayUnavailable):
         await down.gateway.retrieve_intent("pi_x")
     session = await _start(world, down, driver_id, station)  # starts despite the outage

@@ -14,13 +14,16 @@ from beanie import PydanticObjectId
 from domain.billing import repository as billing_repo
 from domain.billing.models import SessionPayment
 from domain.billing.service import BillingService
+from domain.charging.commands import StationCommandService
 from domain.charging.models import ChargingSession
+from domain.charging.service import ChargingService
 from domain.charging.state import SessionStatus
 from domain.common.events import InProcessEventBus
 from domain.network.models import Station
 from domain.network.service import NetworkService
 from domain.tariffs.service import TariffService
-from tests.factories.billing import DEAD_API_BASE, make_gateway
+from tests.domain.billing.conftest import FakeStations
+from tests.factories.billing import DEAD_API_BASE, make_billing, make_gateway
 from tests.factories.network import create_org, create_site, create_station
 from tests.factories.tariffs import create_tariff
 
@@ -34,7 +37,10 @@ class DiskFull(Exception):
 @pytest.fixture
 def billing(database: object) -> BillingService:
     # sessions without a driver are billed UNPAID: the payment provider is never called
-    return BillingService(make_gateway(DEAD_API_BASE))
+    events = InProcessEventBus()
+    network = NetworkService(events)
+    charging = ChargingService(events, network, StationCommandService(FakeStations()))
+    return make_billing(make_gateway(DEAD_API_BASE), charging, network)
 
 
 async def _station() -> Station:

@@ -7,9 +7,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from domain.billing import holds as holds_module
 from domain.billing import repository as billing_repo
-from domain.billing import service as service_module
-from domain.billing.service import BillingService
 from domain.charging.models import ChargingSession
 from domain.charging.recording import session_event
 from domain.common.clock import as_utc
@@ -26,13 +25,10 @@ async def test_a_session_whose_cost_reaches_its_hold_is_stopped(world: World) ->
     async def stop(session: ChargingSession) -> None:
         stopped.append(session)
 
-    billing = BillingService(world.gateway, charging=world.charging.store, stop_session=stop)
+    billing = world.make_billing(on_stop=stop)
     driver_id, station = await _setup(world)  # SEK 3.50/kWh, hold SEK 300
-
-    async def remote_start() -> ChargingSession:
-        return await world.charging.remote_start(station, 1, "APP-TAG", driver_id)
-
-    session = await billing.start_paid_session(driver_id, station, 1, None, remote_start)
+    assert station.id is not None
+    session = await billing.start_paid_session(driver_id, station.id, 1, None)
     assert session.id is not None
     await _charge(world, station, 40, stop=False)  # 20 kWh so far: SEK 70 + VAT, under the hold
     running = await world.charging.get_session(session.id)
@@ -61,7 +57,7 @@ async def test_running_updates_of_a_session_without_hold_stop_reading_after_the_
     async def stop(session: ChargingSession) -> None:
         raise AssertionError("nothing to stop: the session holds nothing")
 
-    billing = BillingService(world.gateway, charging=world.charging.store, stop_session=stop)
+    billing = world.make_billing(on_stop=stop)
     driver, _ = await create_driver(world.identity)
     assert driver.id is not None
     station = await world.station()
@@ -86,8 +82,9 @@ async def test_running_updates_of_a_session_without_hold_stop_reading_after_the_
     for _ in range(3):  # its hold could still be being linked: asked again after a few seconds
         await billing.on_session_updated(young)
     assert len(reads) == 1
-    monkeypatch.setattr(service_module, "YOUNG_RECHECK_SECONDS", 0.0)
-    billing._no_hold.clear()
+    monkeypatch.setattr(holds_module, "YOUNG_RECHECK_SECONDS", 0.0)
+    assert billing.holds is not None
+    billing.holds.without_hold.clear()
     for _ in range(3):
         await billing.on_session_updated(young)
     assert len(reads) == 4

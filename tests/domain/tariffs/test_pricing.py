@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from domain.tariffs.models import PowerBand, Tariff
-from domain.tariffs.pricing import LineKind, Membership, PricedSession, price_session
+from domain.tariffs.pricing import LineKind, MemberBenefits, PricedSession, price_session
 from tests.factories.tariffs import interval, make_tariff
 
 TZ = "Europe/Stockholm"
@@ -17,7 +17,7 @@ T0 = MONDAY_NOON
 
 
 def price(
-    tariff: Tariff, *intervals_: object, membership: Membership | None = None
+    tariff: Tariff, *intervals_: object, membership: MemberBenefits | None = None
 ) -> PricedSession:
     result = price_session(tariff, intervals_, site_tz=TZ, membership=membership)  # type: ignore[arg-type]
     assert sum(line.amount for line in result.lines) == result.total
@@ -236,7 +236,7 @@ def test_member_discount_comes_off_the_energy_only() -> None:
         energy_price_per_kwh=350_000, time_price_per_minute=10_000, session_fee=500
     )
     result = price(
-        tariff, interval(T0, 60, 10_000), membership=Membership(energy_discount_percent=10)
+        tariff, interval(T0, 60, 10_000), membership=MemberBenefits(energy_discount_percent=10)
     )
     assert lines_of(result, LineKind.DISCOUNT) == [(1000, -350_000, -350)]
     assert result.total == 500 + 3500 - 350 + 600
@@ -244,7 +244,7 @@ def test_member_discount_comes_off_the_energy_only() -> None:
 
 def test_included_energy_is_used_first_and_reported() -> None:
     tariff = make_tariff(energy_price_per_kwh=350_000)
-    result = price(tariff, interval(T0, 60, 10_000), membership=Membership(10, 4000))
+    result = price(tariff, interval(T0, 60, 10_000), membership=MemberBenefits(10, 4000))
     assert lines_of(result, LineKind.ENERGY) == [(6000, 350_000, 2100)]
     assert lines_of(result, LineKind.INCLUDED_ENERGY) == [(4000, 0, 0)]
     assert lines_of(result, LineKind.DISCOUNT) == [(1000, -210_000, -210)]
@@ -254,16 +254,16 @@ def test_included_energy_is_used_first_and_reported() -> None:
 def test_included_energy_is_used_up_across_the_period_sessions() -> None:
     tariff = make_tariff(energy_price_per_kwh=350_000)
     remaining = 5000
-    first = price(tariff, interval(T0, 30, 3000), membership=Membership(0, remaining))
+    first = price(tariff, interval(T0, 30, 3000), membership=MemberBenefits(0, remaining))
     assert (first.total, first.included_wh_used) == (0, 3000)
     remaining -= first.included_wh_used
     second = price(
-        tariff, interval(T0 + timedelta(days=1), 30, 4000), membership=Membership(0, remaining)
+        tariff, interval(T0 + timedelta(days=1), 30, 4000), membership=MemberBenefits(0, remaining)
     )
     assert (second.total, second.included_wh_used) == (700, 2000)
     remaining -= second.included_wh_used
     third = price(
-        tariff, interval(T0 + timedelta(days=2), 30, 1000), membership=Membership(0, remaining)
+        tariff, interval(T0 + timedelta(days=2), 30, 1000), membership=MemberBenefits(0, remaining)
     )
     assert (third.total, third.included_wh_used) == (350, 0)
     assert lines_of(third, LineKind.INCLUDED_ENERGY) == []
@@ -282,12 +282,12 @@ def test_included_energy_covers_the_oldest_energy_first() -> None:
         ),
     )
     evening = datetime(2025, 6, 2, 19, 0, tzinfo=UTC)  # 21:00 local, an hour before the window
-    result = price(night, interval(evening, 120, 4000), membership=Membership(0, 2000))
+    result = price(night, interval(evening, 120, 4000), membership=MemberBenefits(0, 2000))
     # the day hour's 2000 Wh are included; the night hour's 2000 Wh are billed at the night price
     assert lines_of(result, LineKind.ENERGY) == [(2000, 100_000, 200)]
 
 
 def test_discount_and_cap_together_cap_the_discounted_total() -> None:
     tariff = make_tariff(energy_price_per_kwh=350_000, cap=30_000)
-    result = price(tariff, interval(T0, 60, 100_000), membership=Membership(20, 0))
+    result = price(tariff, interval(T0, 60, 100_000), membership=MemberBenefits(20, 0))
     assert result.total == 28_000 and not result.capped  # 35 000 - 20 %

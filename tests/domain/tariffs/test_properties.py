@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from domain.tariffs.intervals import Interval, RegisterReading, samples_to_intervals
 from domain.tariffs.models import PowerBand, Tariff, TimeWindow
-from domain.tariffs.pricing import LineKind, Membership, PricedSession, price_session
+from domain.tariffs.pricing import LineKind, MemberBenefits, PricedSession, price_session
 
 TZ = "Europe/Stockholm"
 PROPERTY = settings(deadline=None, max_examples=150)
@@ -71,7 +71,7 @@ tariffs = st.builds(
     cap=st.none() | st.integers(1, 100_000),
 )
 memberships = st.none() | st.builds(
-    Membership,
+    MemberBenefits,
     energy_discount_percent=st.integers(0, 100),
     included_wh_remaining=st.integers(0, 60_000),
 )
@@ -101,7 +101,7 @@ def lay_out(
 
 
 def price(
-    tariff: Tariff, intervals: list[Interval], membership: Membership | None
+    tariff: Tariff, intervals: list[Interval], membership: MemberBenefits | None
 ) -> PricedSession:
     return price_session(tariff, intervals, site_tz=TZ, membership=membership)
 
