@@ -52,6 +52,8 @@ from api.types.diagnostics import (
     AcknowledgeAlertPayload,
     Alert,
     AlertConnection,
+    AlertRuleInForce,
+    ResolveAlertPayload,
     SetAlertRulePayload,
 )
 from api.types.events import (
@@ -69,7 +71,7 @@ from api.types.network import (
     StationConnection,
 )
 from api.types.reports import Bottleneck, PeakHours, UsageReport
-from api.types.tariffs import CreatePlanPayload, CreateTariffPayload, Plan
+from api.types.tariffs import CreatePlanPayload, CreateTariffPayload, Plan, Tariff
 
 
 @strawberry.type
@@ -82,6 +84,7 @@ class Query:
         resolver=network.stations_nearby, description="Stations within radiusKm, nearest first."
     )
     alerts: AlertConnection = strawberry.field(resolver=diagnostics.alerts)
+    alert_rules: list[AlertRuleInForce] = strawberry.field(resolver=diagnostics.alert_rules)
     usage_report: UsageReport = strawberry.field(resolver=reports.usage_report)
     peak_hours: PeakHours = strawberry.field(resolver=reports.peak_hours)
     bottlenecks: list[Bottleneck] = strawberry.field(resolver=reports.bottlenecks)
@@ -91,6 +94,7 @@ class Query:
     sessions: ChargingSessionConnection = strawberry.field(resolver=charging.sessions)
     session: ChargingSession = strawberry.field(resolver=charging.session)
     plans: list[Plan] = strawberry.field(resolver=tariffs.plans)
+    tariffs: list[Tariff] = strawberry.field(resolver=tariffs.tariffs)
     revenue_report: RevenueReport = strawberry.field(resolver=billing.revenue_report)
     payments: list[PaymentRecord] = strawberry.field(resolver=billing.payments)
     payments_csv: str = strawberry.field(resolver=billing.payments_csv)
@@ -117,6 +121,7 @@ class Mutation:
     acknowledge_alert: AcknowledgeAlertPayload = strawberry.mutation(
         resolver=diagnostics.acknowledge_alert
     )
+    resolve_alert: ResolveAlertPayload = strawberry.mutation(resolver=diagnostics.resolve_alert)
     set_alert_rule: SetAlertRulePayload = strawberry.mutation(resolver=diagnostics.set_alert_rule)
     link_id_token: LinkIdTokenPayload = strawberry.mutation(resolver=charging.link_id_token)
     start_charging: StartChargingPayload = strawberry.mutation(resolver=charging.start_charging)

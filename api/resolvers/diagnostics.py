@@ -17,7 +17,9 @@ from api.types.diagnostics import (
     AlertConnection,
     AlertEdge,
     AlertRule,
+    AlertRuleInForce,
     AlertRuleInput,
+    ResolveAlertPayload,
     SetAlertRulePayload,
 )
 from domain.common.errors import DomainError
@@ -68,6 +70,29 @@ async def acknowledge_alert(info: Info, id: strawberry.ID) -> AcknowledgeAlertPa
     except DomainError as error:
         return AcknowledgeAlertPayload(errors=user_errors(error))
     return AcknowledgeAlertPayload(alert=Alert.from_domain(alert))
+
+
+async def resolve_alert(info: Info, id: strawberry.ID) -> ResolveAlertPayload:
+    """Resolve by hand; the condition must then hold for its full duration again to raise anew."""
+    ctx = info.context
+    try:
+        principal = ctx.require_principal()
+        alert = await _service(ctx).resolve(
+            ctx.acting_org(), parse_id(id, field="id", what="alert"), principal.id
+        )
+    except DomainError as error:
+        return ResolveAlertPayload(errors=user_errors(error))
+    return ResolveAlertPayload(alert=Alert.from_domain(alert))
+
+
+async def alert_rules(info: Info, site_id: strawberry.ID | None = None) -> list[AlertRuleInForce]:
+    """The rule in force per kind: the site's, else the organisation's, else the default."""
+    ctx = info.context
+    with coded_errors():
+        org = ctx.reading_org()
+        site = parse_id(site_id, field="siteId", what="site") if site_id else None
+        rules = await _service(ctx).rules_in_force(org, site)
+    return [AlertRuleInForce.from_domain(rule, set_for) for rule, set_for in rules]
 
 
 async def set_alert_rule(info: Info, input: AlertRuleInput) -> SetAlertRulePayload:

@@ -76,6 +76,15 @@ async def create_plan(info: Info, input: PlanInput) -> CreatePlanPayload:
     return CreatePlanPayload(plan=Plan.from_domain(plan))
 
 
+async def tariffs(info: Info) -> list[Tariff]:
+    """The operator's organisation's tariffs."""
+    ctx = info.context
+    with coded_errors():
+        org = ctx.reading_org()
+        rows = await tariff_service(ctx).list_tariffs(org)
+    return [Tariff.from_domain(t) for t in rows]
+
+
 async def plans(info: Info) -> list[Plan]:
     """An operator: their organisation's plans. A driver: every plan they can subscribe to."""
     ctx = info.context

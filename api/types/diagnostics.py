@@ -17,7 +17,7 @@ from domain.diagnostics.models import Alert as DomainAlert
 from domain.diagnostics.models import AlertRule as DomainAlertRule
 from domain.diagnostics.models import AlertState
 from domain.diagnostics.models import StationHealth as DomainStationHealth
-from domain.diagnostics.rules import AlertKind, Severity
+from domain.diagnostics.rules import AlertKind, Rule, Severity
 
 strawberry.enum(AlertKind, name="AlertKind")
 strawberry.enum(Severity, name="AlertSeverity")
@@ -166,6 +166,33 @@ class AlertRule:
             enabled=r.enabled,
             site_id=strawberry.ID(str(r.site_id)) if r.site_id else None,
         )
+
+
+@strawberry.type(description="The rule in force for one kind of alert, and where it was set.")
+class AlertRuleInForce:
+    kind: AlertKind
+    threshold: float
+    duration_seconds: int
+    severity: Severity
+    enabled: bool
+    set_for: str = strawberry.field(description="SITE, ORGANISATION or DEFAULT")
+
+    @classmethod
+    def from_domain(cls, rule: Rule, set_for: str) -> AlertRuleInForce:
+        return cls(
+            kind=rule.kind,
+            threshold=rule.threshold,
+            duration_seconds=rule.duration_seconds,
+            severity=rule.severity,
+            enabled=rule.enabled,
+            set_for=set_for,
+        )
+
+
+@strawberry.type
+class ResolveAlertPayload:
+    alert: Alert | None = None
+    errors: list[UserError] = strawberry.field(default_factory=list)
 
 
 @strawberry.input

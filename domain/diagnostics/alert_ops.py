@@ -147,6 +147,35 @@ class AlertOperations:
     async def list_rules(self, org_id: PydanticObjectId) -> list[AlertRule]:
         return await repo.rules_for(org_id)
 
+    async def rules_in_force(
+        self, org_id: PydanticObjectId, site_id: PydanticObjectId | None = None
+    ) -> list[tuple[Rule, str]]:
+        """Per kind, the rule in force for a site (or organisation-wide) and where it was set:
+        "SITE", "ORGANISATION" or "DEFAULT"."""
+        if site_id is not None and await repo.site_org(site_id) != org_id:
+            raise InvalidInput("no such site", field="siteId")
+        stored = await repo.rules_for(org_id)
+        set_for = {(r.kind, r.site_id): r for r in stored}
+        rules = effective_rules(
+            [
+                ConfiguredRule(
+                    str(r.site_id) if r.site_id else None,
+                    Rule(r.kind, r.threshold, r.duration_seconds, r.severity, r.enabled),
+                )
+                for r in stored
+            ],
+            str(site_id) if site_id else None,
+        )
+        found: list[tuple[Rule, str]] = []
+        for kind, rule in rules.items():
+            if site_id is not None and (kind, site_id) in set_for:
+                found.append((rule, "SITE"))
+            elif (kind, None) in set_for:
+                found.append((rule, "ORGANISATION"))
+            else:
+                found.append((rule, "DEFAULT"))
+        return found
+
     # -- operators on alerts ------------------------------------------------------------------
 
     async def _alert_for_org(self, org_id: PydanticObjectId, alert_id: PydanticObjectId) -> Alert:

@@ -248,3 +248,59 @@ async def test_request_diagnostics_is_recorded_and_followed_to_completion(api: A
     )
     assert latest is not None and latest.status.value == "UploadFailed"
     api.gateway.answer = CommandResult(CommandStatus.ACCEPTED)
+
+
+RESOLVE = """mutation ResolveAlert($id: ID!) {
+  resolveAlert(id: $id) { alert { id state resolvedAt } errors { code field message } }
+}"""
+RULES = """query AlertRules($siteId: ID) {
+  alertRules(siteId: $siteId) { kind threshold durationSeconds severity enabled setFor }
+}"""
+
+
+async def test_an_operator_resolves_an_alert_by_hand_and_a_viewer_cannot(api: Api) -> None:
+    org, admin = await api.operator()
+    viewer = await api.operator_in(org, "viewer")
+    site_id = await create_site(api, admin, name="Resolved by hand")
+    station = await online(api, await Station.get(await register(api, admin, site_id, "AL-R")))  # type: ignore[arg-type]
+    await api.gql(SET_RULE, {"input": {"kind": "OVERHEATING", "durationSeconds": 0}}, admin)
+    await temperature(api, station, 1, 95.0, utcnow())
+    alert_id = (await api.gql(ALERTS, {"state": "RAISED"}, admin))["data"]["alerts"]["edges"][0][
+        "node"
+    ]["id"]
+    refused = await api.gql(RESOLVE, {"id": alert_id}, viewer)
+    assert refused["data"]["resolveAlert"]["errors"][0]["code"] == "FORBIDDEN"
+    done = (await api.gql(RESOLVE, {"id": alert_id}, admin))["data"]["resolveAlert"]
+    assert done["errors"] == [] and done["alert"]["state"] == "RESOLVED"
+    assert done["alert"]["resolvedAt"] is not None
+    assert (await api.gql(ALERTS, {"state": "RAISED"}, admin))["data"]["alerts"]["edges"] == []
+    _, stranger = await api.operator()
+    foreign = await api.gql(RESOLVE, {"id": alert_id}, stranger)
+    assert foreign["data"]["resolveAlert"]["errors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_alert_rules_tell_the_rule_in_force_and_where_it_was_set(api: Api) -> None:
+    org, admin = await api.operator()
+    viewer = await api.operator_in(org, "viewer")
+    site_id = await create_site(api, admin, name="Rules")
+    defaults = {r["kind"]: r for r in (await api.gql(RULES, {}, viewer))["data"]["alertRules"]}
+    assert len(defaults) == 9 and {r["setFor"] for r in defaults.values()} == {"DEFAULT"}
+    await api.gql(SET_RULE, {"input": {"kind": "OVERHEATING", "threshold": 65}}, admin)
+    await api.gql(
+        SET_RULE, {"input": {"kind": "OFFLINE", "durationSeconds": 600, "siteId": site_id}}, admin
+    )
+    org_wide = {r["kind"]: r for r in (await api.gql(RULES, {}, viewer))["data"]["alertRules"]}
+    assert (org_wide["OVERHEATING"]["threshold"], org_wide["OVERHEATING"]["setFor"]) == (
+        65.0,
+        "ORGANISATION",
+    )
+    assert org_wide["OFFLINE"] == defaults["OFFLINE"]
+    at_site = {
+        r["kind"]: r
+        for r in (await api.gql(RULES, {"siteId": site_id}, viewer))["data"]["alertRules"]
+    }
+    assert (at_site["OFFLINE"]["durationSeconds"], at_site["OFFLINE"]["setFor"]) == (600, "SITE")
+    assert at_site["OVERHEATING"]["setFor"] == "ORGANISATION"
+    _, stranger = await api.operator()
+    foreign = await api.gql(RULES, {"siteId": site_id}, stranger)
+    assert foreign["data"] is None and foreign["errors"][0]["extensions"]["code"] == "INVALID_INPUT"

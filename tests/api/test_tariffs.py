@@ -99,3 +99,21 @@ async def test_only_the_organisations_own_tariff_can_be_assigned(api: Api) -> No
     viewer = await api.operator_in(org, "viewer")
     body = await api.gql(ASSIGN, {"s": str(station.id), "t": own["tariff"]["id"]}, viewer)
     assert body["data"]["assignTariff"]["errors"][0]["code"] == "FORBIDDEN"
+
+
+async def test_an_operator_lists_only_the_organisations_own_tariffs(api: Api) -> None:
+    org, token = await api.operator()
+    viewer = await api.operator_in(org, "viewer")
+    listing = "{ tariffs { id name currency summary } }"
+    assert (await api.gql(listing, {}, viewer))["data"]["tariffs"] == []
+    made = [
+        (await api.gql(CREATE, {"i": tariff(name=name)}, token))["data"]["createTariff"]["tariff"]
+        for name in ("Day", "Night")
+    ]
+    _, stranger = await api.operator()
+    await api.gql(CREATE, {"i": tariff(name="Theirs")}, stranger)
+    listed = (await api.gql(listing, {}, viewer))["data"]["tariffs"]
+    assert sorted(t["name"] for t in listed) == ["Day", "Night"]
+    assert {t["id"] for t in listed} == {t["id"] for t in made}
+    anonymous = await api.gql(listing, {})
+    assert anonymous["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
