@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test check lint typecheck contracts pytest bench schema clean
+.PHONY: install run test check lint typecheck contracts pytest browser bench schema clean
 
 install: $(STAMP)
 
@@ -30,7 +30,20 @@ typecheck: install
 contracts: install
 	$(BIN)/lint-imports
 
-pytest: install
+# The console's browser tests drive Debian's chromium (never a browser that playwright downloads).
+# Where it is missing, root (CI, a fresh machine) installs it with apt; anyone else is told how.
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium for the console's browser tests"; \
+	    apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium; \
+	  else \
+	    echo "the console's browser tests need $(CHROMIUM): sudo apt-get install chromium" >&2; exit 1; \
+	  fi; \
+	fi
+
+pytest: install browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 check: lint typecheck contracts

@@ -1,4 +1,5 @@
-"""The starlette application: POST /graphql, subscriptions on ws /graphql, GET /healthz."""
+"""The starlette application: POST /graphql, subscriptions on ws /graphql, GET /healthz, and the
+operator console's files at / (api/console)."""
 
 from __future__ import annotations
 
@@ -8,9 +9,10 @@ from datetime import timedelta
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from api.console import console_files
 from api.deps import ApiDependencies, ApiLimits
 from api.reports_http import report_routes
 from api.schema import build_schema
@@ -59,6 +61,7 @@ def create_app(
             Route("/webhooks/stripe", stripe_webhook(deps), methods=["POST"]),
             WebSocketRoute("/graphql", graphql),
             *report_routes(deps),
+            Mount("/", app=console_files(), name="console"),  # last: every other route first
         ]
     )
     app.state.shared_subscriptions = graphql.shared

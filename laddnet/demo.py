@@ -138,7 +138,7 @@ async def run_demo(
         yield [
             f"Demo fleet     {len(ids)} simulated stations ({half} on OCPP 1.6, "
             f"{len(ids) - half} on 2.0.1): {', '.join(ids)}",
-            f"Demo operator  {DEMO_ADMIN} / {DEMO_PASSWORD}  (signIn, then query stations)",
+            f"Demo operator  {DEMO_ADMIN} / {DEMO_PASSWORD}  (sign in to the console)",
             f"Demo driver    {DEMO_DRIVER} / {DEMO_PASSWORD}",
         ]
     finally:

@@ -163,6 +163,7 @@ async def serve(
                 running_api(container, settings.api_host, settings.api_port)
             )
             base = f"http://{settings.api_host}:{api_port}"
+            lines.append(f"Console        {base}/  (the operator console in a browser)")
             lines.append(f"GraphQL        {base}/graphql  (subscriptions: ws://…/graphql)")
             lines.append(f"Health         {base}/healthz")
         if localstripe is not None:
