@@ -157,6 +157,28 @@ class ChargePoint201(RobustRouting, ChargePoint):
         ok = await certificates.sign(self.ctx, self.station, csr, certificate_type)
         return call_result.SignCertificate(status="Accepted" if ok else "Rejected")
 
+    @on(Action.get_15118_ev_certificate)
+    async def on_get_15118_ev_certificate(
+        self, iso15118_schema_version: str, action: str, exi_request: str, **_: Any
+    ) -> call_result.Get15118EVCertificate:
+        if self.ctx.security is None:
+            return call_result.Get15118EVCertificate(status="Failed", exi_response="")
+        answer = await self.ctx.security.ev_certificate(
+            self.station, iso15118_schema_version, action, exi_request
+        )
+        return call_result.Get15118EVCertificate(
+            status=answer.status, exi_response=answer.payload or ""
+        )
+
+    @on(Action.get_certificate_status)
+    async def on_get_certificate_status(
+        self, ocsp_request_data: dict[str, Any], **_: Any
+    ) -> call_result.GetCertificateStatus:
+        if self.ctx.security is None:
+            return call_result.GetCertificateStatus(status="Failed")
+        answer = await self.ctx.security.certificate_status(self.station, ocsp_request_data)
+        return call_result.GetCertificateStatus(status=answer.status, ocsp_result=answer.payload)
+
     @after(Action.sign_certificate)
     async def after_sign_certificate(self, **_: Any) -> None:
         await certificates.send_signed(self.ctx, self.station)

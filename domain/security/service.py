@@ -49,6 +49,23 @@ class OrganisationNames(Protocol):
 
 
 @dataclass(frozen=True)
+class ProviderAnswer:
+    status: str  # OCPP: Accepted / Failed
+    payload: str | None = None  # EXI response (15118) or OCSP result (base64)
+
+
+class CertificateProvider(Protocol):
+    """Where a real ISO 15118 / PKI provider plugs in (a V2G root / mobility operator CA's
+    contract-certificate service, an OCSP responder): passed to ``StationSecurity``."""
+
+    async def ev_certificate(
+        self, schema_version: str, action: str, exi_request: str
+    ) -> ProviderAnswer: ...
+
+    async def certificate_status(self, ocsp_request: dict[str, object]) -> ProviderAnswer: ...
+
+
+@dataclass(frozen=True)
 class Endpoints:
     """Where stations reach laddnet, for SetNetworkProfile."""
 
@@ -66,6 +83,7 @@ class StationSecurity:
         endpoints: Endpoints | None = None,
         keys: StationKeyVerifier | None = None,
         certificate_days: int = 365,
+        provider: CertificateProvider | None = None,
     ) -> None:
         self.commands = commands
         self.org_names = org_names
@@ -73,6 +91,7 @@ class StationSecurity:
         self.endpoints = endpoints or Endpoints()
         self.keys = keys or StationKeyVerifier()
         self.certificate_days = certificate_days
+        self.provider = provider
 
     # -- at the handshake --------------------------------------------------------------------
 
@@ -226,6 +245,30 @@ class StationSecurity:
         )
         log.info("signed a certificate for station %s", station.charge_point_id)
         return pem
+
+    async def ev_certificate(
+        self, station: Station, schema_version: str, action: str, exi_request: str
+    ) -> ProviderAnswer:
+        """2.0.1 Get15118EVCertificate (M01/M02): passed to the provider, Failed without one."""
+        if self.provider is None:
+            log.warning(
+                "station %s asked for an ISO 15118 EV certificate: no provider configured",
+                station.charge_point_id,
+            )
+            return ProviderAnswer("Failed")
+        return await self.provider.ev_certificate(schema_version, action, exi_request)
+
+    async def certificate_status(
+        self, station: Station, ocsp_request: dict[str, object]
+    ) -> ProviderAnswer:
+        """2.0.1 GetCertificateStatus (M06): OCSP through the provider, Failed without one."""
+        if self.provider is None:
+            log.warning(
+                "station %s asked for a certificate status (OCSP): no provider configured",
+                station.charge_point_id,
+            )
+            return ProviderAnswer("Failed")
+        return await self.provider.certificate_status(ocsp_request)
 
     async def _has_station_certificate(self, station: Station) -> bool:
         return any(

@@ -16,6 +16,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography import x509
@@ -34,7 +35,7 @@ from domain.network import repository as network_repo
 from domain.network.models import Station
 from domain.network.service import NetworkService
 from domain.security import ca as x509ca
-from domain.security.service import Endpoints, StationSecurity
+from domain.security.service import Endpoints, ProviderAnswer, StationSecurity
 from ocpp_server.server import OcppDependencies, OcppServer
 from ocpp_server.tls import server_context
 from tests.factories.charging import connect_charge_point
@@ -295,3 +296,52 @@ async def test_a_rotated_key_replaces_the_old_one_at_the_stations_first_login_wi
     await boots(tls, cp_id, password=new_key)
     await refused_with(401, tls, cp_id, password=STATION_KEY)
     await boots(tls, cp_id, password=new_key)
+
+
+class _Provider:
+    def __init__(self) -> None:
+        self.asked: list[tuple[str, ...]] = []
+
+    async def ev_certificate(self, schema_version: str, action: str, exi_request: str) -> Any:
+        self.asked.append((schema_version, action, exi_request))
+        return ProviderAnswer("Accepted", "EXI-RESPONSE")
+
+    async def certificate_status(self, ocsp_request: dict[str, object]) -> Any:
+        self.asked.append(("ocsp", str(ocsp_request["serial_number"])))
+        return ProviderAnswer("Accepted", "T0NTUA==")
+
+
+async def test_ev_certificates_and_ocsp_go_to_the_provider_or_are_answered_failed(
+    tls: Tls,
+) -> None:
+    """2.0.1 M01/M02 Get15118EVCertificate and M06 GetCertificateStatus: laddnet is no ISO 15118
+    PKI itself; without a provider it answers Failed (and logs), never Accepted."""
+    station = await new_station(tls)
+    ocsp = {
+        "hash_algorithm": "SHA256",
+        "issuer_name_hash": "aa",
+        "issuer_key_hash": "bb",
+        "serial_number": "0102",
+        "responder_url": "http://ocsp.example/",
+    }
+    ev = call201.Get15118EVCertificate(
+        iso15118_schema_version="urn:iso:15118:2:2013:MsgDef", action="Install", exi_request="AAEC"
+    )
+    async with connect_charge_point(tls.server.port, station.charge_point_id, "2.0.1") as cp:
+        assert (await cp.call(ev)).status == "Failed"
+        assert (await cp.call(call201.GetCertificateStatus(ocsp_request_data=ocsp))).status == (
+            "Failed"
+        )
+        provider = _Provider()
+        tls.security.provider = provider
+        try:
+            answer = await cp.call(ev)
+            assert (answer.status, answer.exi_response) == ("Accepted", "EXI-RESPONSE")
+            status = await cp.call(call201.GetCertificateStatus(ocsp_request_data=ocsp))
+            assert (status.status, status.ocsp_result) == ("Accepted", "T0NTUA==")
+        finally:
+            tls.security.provider = None
+    assert provider.asked == [
+        ("urn:iso:15118:2:2013:MsgDef", "Install", "AAEC"),
+        ("ocsp", "0102"),
+    ]
