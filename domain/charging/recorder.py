@@ -6,9 +6,9 @@ MeterValues and connector temperatures (NotifyEvent). The 2.0.1 TransactionEvent
 These methods never raise a ``DomainError`` for a business sanity check: a charge point drops a
 transaction message answered with a CALLERROR. They store what came in (flagged when it looks
 wrong) and, for transaction messages (Start/StopTransaction, TransactionEvent), await the writes
-before returning, so the answer goes out only once the data is durable. MeterValues is answered
-before its writes: its samples and the session's running update are written behind by the store
-(``ChargingStore.samples`` and ``.updates``). Only infrastructure failures propagate.
+before returning, so the answer goes out only once the data is durable; so does MeterValues (its
+samples and the session's running update, group-committed across stations by the store). Only
+infrastructure failures propagate.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from typing import Any
 from domain.charging import metering, recording, timestamps
 from domain.charging import repository as repo
 from domain.charging.id_tokens import IdTokens
+from domain.charging.meter_writes import MeterWrite, SampleRow, SessionMeterUpdate
 from domain.charging.metering import MeterReading
 from domain.charging.models import ChargingSession, OrphanTransactionMessage
 from domain.charging.opening import SessionOpener
@@ -116,34 +117,40 @@ class TransactionRecorder:
         transaction_id: str | None,
         readings: list[MeterReading],
     ) -> None:
-        """MeterValues: answered before anything is written (not a transaction message in 1.6).
-        The samples go to the store's sample buffer; the session's update (energy, power, flags) is
-        applied to the store's copy of the session, published, and queued for the session update
-        writer. Only a session not known here yet is read (once)."""
+        """MeterValues: the new samples and the session's update (energy, power, flags) are
+        stored, group-committed with other stations' MeterValues, before this returns (and the
+        answer goes out); then the store's copy of the session takes the update and it is
+        published. Only a session not known here yet is read (once)."""
         now = utcnow()
         session = await self._metered_session(station, connector_id, transaction_id)
         tx = transaction_id
         if tx is None and session is not None:
             tx = session.transaction_id
         norm = metering.normalise(readings, now)
-        new = self.samples.buffer(station, connector_id, tx, norm.samples)
+        sid = station_oid(station)
+        keyed = self.samples.unsent(sid, connector_id, tx, norm.samples)
+        new = [s for _, s in keyed]
+        rows = tuple(SampleRow(k, station.org_id, sid, connector_id, tx, s) for k, s in keyed)
+        update = None
+        if session is not None and (new or norm.flags):
+            assert session.id is not None
+            query: dict[str, Any] = (
+                {"station_id": session.station_id, "transaction_id": transaction_id}
+                if transaction_id is not None
+                else {"_id": session.id}
+            )
+            changes = recording.meter_update(new, norm.flags)
+            update = SessionMeterUpdate(session.id, changes, now, query)
+        if rows or update is not None:
+            await self.store.record_meter_values(MeterWrite(sid, rows, update))
         self.samples.publish(station, connector_id, new, now)
         if session is None:
             if transaction_id is not None:
                 await self._orphan(station, transaction_id, "MeterValues", {}, now)
             return
-        if not new and not norm.flags:
-            return
-        assert session.id is not None
-        update = recording.meter_update(new, norm.flags)
-        recording.apply_meter_update(session, update, now)
-        query: dict[str, Any] = (
-            {"station_id": session.station_id, "transaction_id": transaction_id}
-            if transaction_id is not None
-            else {"_id": session.id}
-        )
-        self.store.queue_meter_update(session, update, now, query)
-        self.events.publish(recording.session_event(session, now))
+        if update is not None:
+            recording.apply_meter_update(session, update.update, now)
+            self.events.publish(recording.session_event(session, now))
 
     async def _metered_session(
         self, station: Station, connector_id: int, transaction_id: str | None
@@ -188,10 +195,9 @@ class TransactionRecorder:
         """OCPP 1.6 StopTransaction; a retry records nothing twice, an unknown transaction is
         recorded as an orphan and still confirmed."""
         now = utcnow()
-        await self.store.samples.flush()  # the final bill sees every answered MeterValues
         status = await self.id_tokens.status(id_tag) if id_tag else None
         norm = metering.normalise(transaction_data or [], now)
-        # the store flushes this station's queued session updates before it reads
+        # the store waits for this station's meter writes in flight before it reads
         session = await self.store.session_by_transaction(station_oid(station), transaction_id)
         if session is None:
             log.warning(

@@ -1,9 +1,10 @@
 """``SampleRecorder``: a station's meter samples kept once each and published as telemetry.
 
 Each sample gets its deterministic key (``metering.sample_key``): a retried message stores nothing
-twice. ``keep`` writes them before it returns (transaction messages); ``buffer`` hands them to the
-store's write-behind buffer (MeterValues). Either returns only the new samples, and ``publish``
-turns those into charging's ``StationTelemetrySampled`` event.
+twice. ``unsent`` drops the ones stored lately; ``keep`` stores the rest before it returns and
+returns them (the new samples); ``publish`` turns new samples into charging's
+``StationTelemetrySampled`` event. (MeterValues stores its samples with the session's update in
+one group-committed write: ``recorder.py``.)
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ class SampleRecorder:
         transaction_id: str | None,
         samples: list[metering.SampledValue],
     ) -> list[tuple[str, metering.SampledValue]]:
-        """The samples (keyed) neither repeated in the message nor buffered or stored lately."""
+        """The samples (keyed) neither repeated in the message nor stored lately."""
         if not samples:
             return []
         keyed = keyed_samples(station_id, connector_id, transaction_id, samples)
@@ -54,20 +55,6 @@ class SampleRecorder:
         return await self.store.store_samples(
             station.org_id, sid, connector_id, transaction_id, keyed
         )
-
-    def buffer(
-        self,
-        station: Station,
-        connector_id: int,
-        transaction_id: str | None,
-        samples: list[metering.SampledValue],
-    ) -> list[metering.SampledValue]:
-        """Hand the samples to the write-behind buffer; return the new ones (not sent lately)."""
-        if not samples:
-            return []
-        sid = station_oid(station)
-        keyed = keyed_samples(sid, connector_id, transaction_id, samples)
-        return self.store.samples.add(station.org_id, sid, connector_id, transaction_id, keyed)
 
     def publish(
         self,

@@ -1,6 +1,6 @@
 """The meter samples' queries: what is stored, what was stored already (replays), and the
 time-ordered readings a session's bill and a station's telemetry are built from. Reads return what
-is stored: ``ChargingStore`` flushes the buffered samples before it reads through here."""
+is stored: every sample a station was answered for is."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from domain.charging.models import MeterSample, SampleMeta
 from domain.common.clock import as_utc
 
 if TYPE_CHECKING:
-    from domain.charging.sample_buffer import BufferedSample
+    from domain.charging.meter_writes import SampleRow
 
 
 async def existing_sample_keys(
@@ -45,7 +45,7 @@ async def existing_sample_keys_any(keys: Sequence[str], start: datetime, end: da
     return {doc["key"] async for doc in cursor}
 
 
-async def insert_buffered_samples(batch: Sequence[BufferedSample]) -> None:
+async def insert_sample_rows(batch: Sequence[SampleRow]) -> None:
     docs = [
         MeterSample(
             at=b.sample.at,
@@ -65,7 +65,7 @@ async def insert_buffered_samples(batch: Sequence[BufferedSample]) -> None:
     if docs:
         # ordered: on this time-series collection an unordered batch spanning many stations costs
         # mongod an extra bucket update per station (serverStatus opcounters); there is no unique
-        # index to continue past, and a batch failing halfway is retried by key (sample_buffer)
+        # index to continue past, and a batch failing halfway is retried by key (meter_writes)
         await MeterSample.insert_many(docs, ordered=True)
 
 

@@ -1,21 +1,22 @@
 """``ChargingStore``: the one owner of charging's write paths and of read-your-writes.
 
 What it holds together:
-- ``samples`` (``SampleBuffer``): MeterValues samples written behind, and the keys of the samples
-  stored lately (a replayed message stores nothing twice);
-- ``updates`` (``SessionUpdateWriter``): the sessions' running meter updates written behind;
+- ``meter_writes``: MeterValues (new samples and the session's running update) stored before their
+  answer, group-committed across stations (``meter_writes.py``);
+- ``samples`` (``RecentSampleKeys``): the keys of the samples stored lately (a replayed message
+  stores nothing twice);
 - ``running`` (``RunningSessions``): this process's copy of the running sessions, what MeterValues
   updates instead of reading the session each time;
-- ``inserts``: started sessions' inserts, group-committed across concurrent starts (each start is
-  answered once its own insert is stored).
+- ``inserts``: started sessions' inserts, group-committed across concurrent starts.
 
-Every read of sessions or samples goes through here: it flushes the buffered writes the read would
-see first (a session's, a station's or all pending updates; all buffered samples), then reads
-through the repositories. The repositories know nothing of the buffers.
+Every write is stored before the call that made it returns, so whatever a station was answered
+for is stored. A read of a session or of samples waits for the meter writes still in flight for
+it (a station that sends before its previous answer came), then reads through the repositories.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -24,46 +25,62 @@ from beanie import PydanticObjectId
 
 from domain.charging import sample_repository as sample_repo
 from domain.charging import session_repository as session_repo
+from domain.charging.meter_writes import MeterWrite, write_meter_batch
 from domain.charging.metering import SampledValue, TelemetryRow
 from domain.charging.models import ChargingSession, MeterSample
-from domain.charging.recording import MeterUpdate
 from domain.charging.results import lock_key
 from domain.charging.running import RunningSessions
-from domain.charging.sample_buffer import SampleBuffer
-from domain.charging.session_updates import SessionUpdateWriter
-from domain.common.batching import GroupCommit
+from domain.charging.sample_keys import RecentSampleKeys
+from domain.common.batching import GroupCommit, about_the_data
 
 
 class ChargingStore:
     def __init__(
         self,
         *,
-        samples: SampleBuffer | None = None,
-        updates: SessionUpdateWriter | None = None,
+        samples: RecentSampleKeys | None = None,
         running: RunningSessions | None = None,
+        max_batch: int = 1000,
     ) -> None:
-        self.samples = samples or SampleBuffer()
-        self.updates = updates or SessionUpdateWriter()
+        self.samples = samples or RecentSampleKeys()
         self.running = running or RunningSessions()
         self.inserts: GroupCommit[ChargingSession, str | None] = GroupCommit(
-            session_repo.insert_sessions, max_batch=500, name="session inserts", wrap=False
+            session_repo.insert_sessions,
+            max_batch=500,
+            name="session inserts",
+            wrap=False,
+            isolate=about_the_data,
         )
+        self.meter_writes: GroupCommit[MeterWrite, None] = GroupCommit(
+            write_meter_batch, max_batch=max_batch, name="meter values", isolate=about_the_data
+        )
+        self._in_flight: Counter[PydanticObjectId] = Counter()  # stations and sessions
 
     async def flush(self) -> None:
-        """Store the buffered session updates and samples now."""
-        await self.updates.flush()
-        await self.samples.flush()
+        """Wait until every write submitted so far is stored (or has failed)."""
+        await self.meter_writes.drain()
+        await self.inserts.drain()
 
     async def close(self) -> None:
-        """Store what is buffered (on shutdown); raises the first failure after trying both."""
-        failure: BaseException | None = None
-        for writer in (self.updates, self.samples):
-            try:
-                await writer.close()
-            except Exception as exc:
-                failure = failure or exc
-        if failure is not None:
-            raise failure
+        """On shutdown: every caller awaited its own write; wait for the ones still running."""
+        await self.flush()
+
+    # -- meter values ---------------------------------------------------------------------------
+
+    async def record_meter_values(self, write: MeterWrite) -> None:
+        """Store the samples and the session update of one MeterValues, with the concurrent
+        ones; returns once they are stored (raises when they are not)."""
+        held = [write.station_id] + ([write.update.session_id] if write.update else [])
+        for key in held:
+            self._in_flight[key] += 1
+        try:
+            await self.meter_writes.submit(write)
+        finally:
+            for key in held:
+                self._in_flight[key] -= 1
+                if self._in_flight[key] <= 0:
+                    del self._in_flight[key]
+        self.samples.remember_keys([r.key for r in write.samples])
 
     # -- sessions: reads that see every answered write ----------------------------------------
 
@@ -72,8 +89,10 @@ class ChargingStore:
         session_id: PydanticObjectId | None = None,
         station_id: PydanticObjectId | None = None,
     ) -> None:
-        if self.updates.has_pending(session_id, station_id):
-            await self.updates.flush()
+        """Wait for the meter writes in flight for that session (or station; neither: any)."""
+        key = session_id if session_id is not None else station_id
+        if (key is None and self._in_flight) or (key is not None and key in self._in_flight):
+            await self.meter_writes.settled()
 
     async def session(self, session_id: PydanticObjectId) -> ChargingSession | None:
         await self._settle(session_id=session_id)
@@ -149,19 +168,12 @@ class ChargingStore:
         return await self.inserts.submit(session)
 
     async def save(self, session: ChargingSession, now: datetime) -> None:
-        """Replace the stored session with ``session`` (after the queued updates of it, which
-        ``session`` already holds or was read after) and keep the copy."""
-        if session.id is not None and self.updates.has_pending(session.id):
-            await self.updates.flush()
+        """Replace the stored session with ``session`` (after the meter writes of it in flight,
+        which ``session`` already holds or was read after) and keep the copy."""
+        await self._settle(session_id=session.id)
         session.updated_at = now
         await session_repo.save_session(session)
         self.running.put(session)
-
-    def queue_meter_update(
-        self, session: ChargingSession, update: MeterUpdate, now: datetime, query: dict[str, Any]
-    ) -> None:
-        assert session.id is not None
-        self.updates.add(session.id, session.station_id, update, now, query=query)
 
     async def adopt_pending(
         self, session_id: PydanticObjectId, values: dict[str, Any]
@@ -183,8 +195,8 @@ class ChargingStore:
         *,
         check_stored: bool = True,
     ) -> list[SampledValue]:
-        """Store now the samples not buffered, stored lately or (``check_stored``) stored before;
-        return those (the new ones)."""
+        """Store now the samples not stored lately or (``check_stored``) before; return those
+        (the new ones)."""
         recent = self.samples.seen([k for k, _ in keyed])
         unique = [(k, s) for k, s in dict(keyed).items() if k not in recent]
         if not unique:
@@ -202,11 +214,11 @@ class ChargingStore:
     async def samples_for_transaction(
         self, station_id: PydanticObjectId, transaction_id: str
     ) -> list[MeterSample]:
-        await self.samples.flush()
+        await self._settle(station_id=station_id)
         return await sample_repo.samples_for_transaction(station_id, transaction_id)
 
     async def telemetry(
         self, station_id: PydanticObjectId, start: datetime, end: datetime, limit: int
     ) -> list[TelemetryRow]:
-        await self.samples.flush()
+        await self._settle(station_id=station_id)
         return await sample_repo.telemetry(station_id, start, end, limit)

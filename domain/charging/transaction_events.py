@@ -57,8 +57,6 @@ class TransactionEventRecorder:
         A Started event for a new transaction is one insert of the session (with what the event
         says applied) and one of its samples."""
         now = utcnow()
-        if event_type == "Ended":
-            await self.store.samples.flush()  # the final bill sees every answered sample
         token = await self.id_tokens.find(id_tag) if id_tag else None
         status = (token.status if token else IdTokenStatus.INVALID) if id_tag else None
         at, flag = timestamps.check(timestamp, now)

@@ -9,6 +9,9 @@ per flush, in the order they were submitted. A flush returns one result per item
 is an exception fails only its own caller. A flush that raises fails every caller in it: with
 ``WriteBatchFailed`` (the store's error as its cause), or with the store's error itself when
 ``wrap=False``. Nothing in a failed flush is acknowledged; later items go on in the next flush.
+With ``isolate``, a flush of several items that fails with an error ``isolate`` accepts (one that
+may be about the items, not the store being away: see ``about_the_data``) is tried again item by
+item, so one bad item fails only its own caller and everyone else's writes land.
 
 ``WriteBehind``: items buffered and stored later by a background task, at most ``interval``
 seconds after the first one waits (at once when ``max_batch`` wait), one flush at a time. For
@@ -16,7 +19,9 @@ what may be answered before it is stored: a read model rebuilt from the next sam
 snapshots). With ``key`` an item replaces the waiting one with the same key (only the latest
 matters). Readers in the process call ``flush()`` first. A failed flush keeps its items (behind
 the ones added since, for keyed items) and raises; the background task logs and tries again.
-``close()`` stops the task and stores what is left.
+``close()`` stops the task and stores what is left. With ``isolate``, a batch failing with an
+error ``isolate`` accepts is stored item by item and an item that fails alone is dropped (logged
+and counted): no writer retries a poison batch for ever.
 """
 
 from __future__ import annotations
@@ -28,6 +33,9 @@ from collections import deque
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from typing import Any, Generic, TypeVar
 
+from bson.errors import InvalidDocument
+from pymongo.errors import BulkWriteError, ConnectionFailure, PyMongoError, WriteError
+
 log = logging.getLogger(__name__)
 
 Item = TypeVar("Item")
@@ -38,6 +46,20 @@ class WriteBatchFailed(RuntimeError):
     """A group commit could not store the flush holding this write: the write is not stored and
     not acknowledged. Not a DomainError: the store failed, not the request, so the edges treat
     it as an unexpected failure (an OCPP CALLERROR)."""
+
+
+def about_the_data(exc: BaseException) -> bool:
+    """Whether a failed write may be about what was written (a value the store cannot hold or
+    refuses), rather than about the store (unreachable, timed out, not primary): worth trying the
+    items one by one. A store that is away fails every write alike, so it is not."""
+    if isinstance(exc, BulkWriteError):
+        details = exc.details or {}
+        return bool(details.get("writeErrors")) and not details.get("writeConcernErrors")
+    if isinstance(exc, WriteError | InvalidDocument | OverflowError | ValueError | TypeError):
+        return True
+    if isinstance(exc, ConnectionFailure):
+        return False
+    return isinstance(exc, PyMongoError) and not exc.has_error_label("TransientTransactionError")
 
 
 class PartlyStored(Exception):
@@ -58,6 +80,7 @@ class GroupCommit(Generic[Item, Result]):
         max_batch: int = 1000,
         name: str = "group commit",
         wrap: bool = True,
+        isolate: Callable[[BaseException], bool] | None = None,
     ) -> None:
         if max_batch < 1:
             raise ValueError("max_batch must be at least 1")
@@ -65,8 +88,10 @@ class GroupCommit(Generic[Item, Result]):
         self.max_batch = max_batch
         self.name = name
         self.wrap = wrap
+        self.isolate = isolate
         self._pending: deque[tuple[Item, asyncio.Future[Result]]] = deque()
         self._runner: asyncio.Task[None] | None = None
+        self._flushing: list[asyncio.Future[Result]] = []  # the batch being flushed
         self.flushes = 0  # how many flushes ran (a measure of the sharing)
 
     @property
@@ -84,8 +109,15 @@ class GroupCommit(Generic[Item, Result]):
         # a caller that gives up (its connection closed) does not stop the write
         return await asyncio.shield(future)
 
+    async def settled(self) -> None:
+        """Wait until everything submitted so far is flushed (or has failed); not for what is
+        submitted meanwhile (under steady load the flushes never stop)."""
+        futures = [f for _, f in self._pending] + self._flushing
+        if futures:
+            await asyncio.wait(futures)
+
     async def drain(self) -> None:
-        """Wait until everything submitted so far is flushed (or has failed)."""
+        """Wait until nothing is submitted or flushing (on shutdown)."""
         while self._runner is not None:
             await asyncio.shield(self._runner)
 
@@ -103,8 +135,12 @@ class GroupCommit(Generic[Item, Result]):
         finally:
             self._runner = None
 
-    async def _flush_one(self, batch: list[tuple[Item, asyncio.Future[Result]]]) -> None:
+    async def _flush_one(
+        self, batch: list[tuple[Item, asyncio.Future[Result]]], *, alone: bool = False
+    ) -> None:
         self.flushes += 1
+        if not alone:
+            self._flushing = [future for _, future in batch]
         try:
             results = await self.run([item for item, _ in batch])
             if len(results) != len(batch):
@@ -114,6 +150,13 @@ class GroupCommit(Generic[Item, Result]):
                 self._fail(future, exc, len(batch))
             raise
         except Exception as exc:
+            if len(batch) > 1 and self.isolate is not None and self.isolate(exc):
+                log.warning(
+                    "%s: a flush of %d failed (%r); trying each alone", self.name, len(batch), exc
+                )
+                for one in batch:
+                    await self._flush_one([one], alone=True)
+                return
             for _, future in batch:
                 self._fail(future, exc, len(batch))
             return
@@ -148,8 +191,11 @@ class WriteBehind(Generic[Item]):
         max_batch: int = 1000,
         key: Callable[[Item], Hashable] | None = None,
         name: str = "items",
+        isolate: Callable[[BaseException], bool] | None = None,
     ) -> None:
         self.store = store
+        self.isolate = isolate
+        self.dropped = 0  # items that could not be stored even alone (logged)
         self.interval = interval
         self.max_batch = max_batch
         self.key = key
@@ -201,11 +247,35 @@ class WriteBehind(Generic[Item]):
                 if exc.__cause__ is not None:
                     raise exc.__cause__ from None
                 raise
+            except Exception as exc:
+                if self.isolate is None or not self.isolate(exc):
+                    self._keep(batch)
+                    raise
+                await self._one_by_one(batch, exc)
             except BaseException:
                 self._keep(batch)
                 raise
             finally:
                 self._writing = []
+
+    async def _one_by_one(self, batch: dict[Hashable, Item], cause: BaseException) -> None:
+        """Store each item alone; drop (log) the ones the store refuses even alone. A store that
+        goes away meanwhile keeps the rest buffered."""
+        log.warning(
+            "%s: a write of %d failed (%r); storing each alone", self.name, len(batch), cause
+        )
+        items = list(batch.items())
+        for i, (_, item) in enumerate(items):
+            try:
+                await self.store([item])
+            except Exception as exc:
+                if self.isolate is not None and self.isolate(exc):
+                    self.dropped += 1
+                    log.error("%s: dropped one the store refuses: %r (%r)", self.name, item, exc)
+                    continue
+                self._keep(dict(items[i:]))
+                raise
+        self.writes += 1
 
     async def close(self) -> None:
         """Stop the background task and store what is left (raises if that fails)."""

@@ -12,7 +12,7 @@ sample rebuilds.
 
 from __future__ import annotations
 
-from domain.common.batching import WriteBehind
+from domain.common.batching import WriteBehind, about_the_data
 from domain.diagnostics import repository as repo
 from domain.diagnostics.models import StationHealth
 
@@ -21,7 +21,11 @@ HealthWriter = WriteBehind[StationHealth]
 
 def health_writer(*, interval: float = 0.5) -> HealthWriter:
     return WriteBehind(
-        _save, interval=interval, key=lambda h: h.station_id, name="health snapshots"
+        _save,
+        interval=interval,
+        key=lambda h: h.station_id,
+        name="health snapshots",
+        isolate=about_the_data,
     )
 
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from bson import ObjectId
 
-from domain.common.batching import GroupCommit
+from domain.common.batching import GroupCommit, about_the_data
 from domain.network import repository as repo
 from domain.network.models import ConnectorStatus, Station
 from domain.network.station_writes import (
@@ -69,7 +69,7 @@ class StationWriter:
         self._queued: dict[ObjectId, int] = {}  # status reports not yet flushed, per station
         self._dropped: set[ObjectId] = set()  # forgotten while the running flush was planned
         self.commits: GroupCommit[StationWrite, Any] = GroupCommit(
-            self._flush, max_batch=max_batch, name="station writes"
+            self._flush, max_batch=max_batch, name="station writes", isolate=about_the_data
         )
 
     # -- what callers write ---------------------------------------------------------------

@@ -24,12 +24,18 @@ import time
 import uuid
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from ocpp.exceptions import OCPPError
+from ocpp.exceptions import (
+    FormationViolationError,
+    FormatViolationError,
+    OCPPError,
+    TypeConstraintViolationError,
+)
 from ocpp.messages import Call, CallError, MessageType, _validate_payload, unpack
 
 from domain.network.models import Station
 from ocpp_server.rpc.dispatch import Route, encode, routes, to_wire
 from ocpp_server.rpc.fastpath import camel_to_snake_case
+from ocpp_server.rpc.limits import offending_value
 
 if TYPE_CHECKING:
     from ocpp_server.context import HandlerContext
@@ -158,6 +164,15 @@ class RobustRouting:
         assert route.on is not None
         if route.validate:
             _validate_payload(msg, self._ocpp_version)
+        offending = offending_value(msg.payload)
+        if offending is not None:
+            where, why = offending
+            details = {"field": where}
+            if "integer" in why:
+                raise TypeConstraintViolationError(f"{where}: {why}", details)
+            if self.rpc_error_codes[0] == "FormationViolation":  # 1.6 spells it so
+                raise FormationViolationError(f"{where}: {why}", details)
+            raise FormatViolationError(f"{where}: {why}", details)
         kwargs = camel_to_snake_case(msg.payload)
         try:
             if route.on_wants_unique_id:

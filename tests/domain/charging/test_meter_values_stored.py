@@ -1,5 +1,5 @@
-"""MeterValues samples go through the batch writer: answered first, stored by the next flush,
-each once, and all of them before a stop is recorded."""
+"""MeterValues samples are stored before the answer (group-committed across stations), each
+once, and a write that fails is not answered, so the station's retry stores it."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from domain.charging import repository as repo
 from domain.charging import sample_repository as sample_repo
 from domain.charging.commands import CommandResult, StationCommand, StationCommandService
 from domain.charging.metering import MeterReading, RawSample
-from domain.charging.models import MeterSample
+from domain.charging.models import ChargingSession, MeterSample
 from domain.charging.recording import FLAG_ENERGY_BACKWARDS
 from domain.charging.service import ChargingService
 from domain.charging.state import SessionStatus
+from domain.common.batching import WriteBatchFailed
 from domain.common.events import InProcessEventBus
 from domain.network.models import Station
 from domain.network.service import NetworkService
@@ -31,9 +32,7 @@ class NoGateway:
 @pytest.fixture
 async def charging(database: object) -> ChargingService:
     events = InProcessEventBus()
-    service = ChargingService(events, NetworkService(events), StationCommandService(NoGateway()))
-    service.store.samples.interval = 60.0  # only an explicit flush stores within a test
-    return service
+    return ChargingService(events, NetworkService(events), StationCommandService(NoGateway()))
 
 
 @pytest.fixture
@@ -51,7 +50,7 @@ def reading(at: datetime, wh: float, power_w: float | None = None) -> MeterReadi
 
 
 async def stored(station: Station, transaction_id: str) -> list[float]:
-    """What the database holds, read directly (a read through the store would flush the writer)."""
+    """What the database holds, read directly."""
     coll = MeterSample.get_pymongo_collection()
     cursor = coll.find(
         {"meta.station_id": station.id, "transaction_id": transaction_id}, sort=[("at", 1)]
@@ -66,7 +65,7 @@ async def start(charging: ChargingService, station: Station, at: datetime) -> st
     return result.session.transaction_id or ""
 
 
-async def test_meter_values_answered_before_the_flush_are_stored_by_it(
+async def test_meter_values_are_stored_when_they_are_answered(
     charging: ChargingService, station: Station
 ) -> None:
     tx = await start(charging, station, T0)
@@ -76,13 +75,11 @@ async def test_meter_values_answered_before_the_flush_are_stored_by_it(
         transaction_id=tx,
         readings=[reading(T0 + timedelta(minutes=1), 1500)],
     )
-    assert charging.store.samples.pending == 1
-    assert await stored(station, tx) == []  # answered, not stored yet
-    session = await charging.store.session_by_transaction(station.id, tx)  # type: ignore[arg-type]
-    assert session is not None and session.energy_wh == 500  # the session is up to date at once
-    await charging.store.samples.flush()
-    assert await stored(station, tx) == [1500.0]
-    assert charging.store.samples.pending == 0
+    assert await stored(station, tx) == [1500.0]  # answered means stored
+    doc = await ChargingSession.get_pymongo_collection().find_one(
+        {"station_id": station.id, "transaction_id": tx}
+    )
+    assert doc is not None and doc["energy_wh"] == 500  # the session's update too
 
 
 async def test_a_retried_meter_values_is_stored_and_counted_once(
@@ -102,8 +99,6 @@ async def test_a_retried_meter_values_is_stored_and_counted_once(
         readings=[reading(T0 + timedelta(minutes=3), 2100)],
     )
     await charging.meter_values(station, connector_id=1, transaction_id=tx, readings=first)
-    assert charging.store.samples.pending == 4
-    await charging.store.samples.flush()
     assert await stored(station, tx) == [1500.0, 7000.0, 1800.0, 2100.0]
     session = await charging.store.session_by_transaction(station.id, tx)  # type: ignore[arg-type]
     assert session is not None
@@ -121,9 +116,8 @@ async def test_a_retry_after_a_restart_is_not_stored_twice(
     await charging.close()
     events = InProcessEventBus()
     restarted = ChargingService(events, charging.network, charging.commands)
-    restarted.store.samples.interval = 60.0
     await restarted.meter_values(station, connector_id=1, transaction_id=tx, readings=readings)
-    await restarted.close()  # the flush finds the key stored already
+    await restarted.close()  # the write found the key stored already
     assert await stored(station, tx) == [1500.0]
 
 
@@ -138,12 +132,10 @@ async def test_stop_right_after_meter_values_sees_every_sample(
             transaction_id=tx,
             readings=[reading(T0 + timedelta(minutes=minute), wh)],
         )
-    assert await stored(station, tx) == []
+    assert await stored(station, tx) == [1500.0, 2500.0, 3200.0]  # each stored when answered
     result = await charging.stop_transaction(
         station, transaction_id=tx, meter_stop_wh=3300, timestamp=T0 + timedelta(minutes=4)
     )
-    # stored before the stop was recorded: billing, reacting to the end, reads all of them
-    assert await stored(station, tx) == [1500.0, 2500.0, 3200.0]
     assert result.session is not None and result.session.status is SessionStatus.ENDED
     assert result.session.energy_wh == 2300
     samples = await charging.store.samples_for_transaction(station.id, tx)  # type: ignore[arg-type]
@@ -181,21 +173,24 @@ async def test_meter_values_of_an_unknown_transaction_are_kept_as_an_orphan(
     assert [(o.transaction_id, o.action) for o in orphans] == [("999", "MeterValues")]
 
 
-async def test_a_failed_flush_loses_nothing_and_the_next_one_stores_it(
+async def test_a_failed_write_is_not_answered_and_the_retry_stores_it(
     charging: ChargingService, station: Station, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tx = await start(charging, station, T0)
     readings = [reading(T0 + timedelta(minutes=1), 1500)]
-    await charging.meter_values(station, connector_id=1, transaction_id=tx, readings=readings)
 
     async def down(batch: object) -> None:
         raise ConnectionError("mongod unreachable")
 
     with monkeypatch.context() as patch:
-        patch.setattr(sample_repo, "insert_buffered_samples", down)
-        with pytest.raises(ConnectionError):
-            await charging.store.samples.flush()
-    assert charging.store.samples.pending == 1
+        patch.setattr(sample_repo, "insert_sample_rows", down)
+        with pytest.raises(WriteBatchFailed) as failed:  # a CALLERROR: the station resends it
+            await charging.meter_values(
+                station, connector_id=1, transaction_id=tx, readings=readings
+            )
+    assert isinstance(failed.value.__cause__, ConnectionError)
+    assert await stored(station, tx) == []
     await charging.meter_values(station, connector_id=1, transaction_id=tx, readings=readings)
-    await charging.close()
-    assert await stored(station, tx) == [1500.0]
+    assert await stored(station, tx) == [1500.0]  # not skipped as "seen": it never was stored
+    session = await charging.store.session_by_transaction(station.id, tx)  # type: ignore[arg-type]
+    assert session is not None and session.energy_wh == 500

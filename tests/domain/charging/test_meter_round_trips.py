@@ -1,9 +1,10 @@
-"""The charging path's round trips, counted with pymongo command monitoring, and the batched
-session updates of MeterValues: applied in order, flushed before anything reads or stops the
-session, and kept (or surfaced) when a batch fails."""
+"""The charging path's round trips, counted with pymongo command monitoring, and the session
+updates of MeterValues: stored before the answer, group-committed across stations, applied in
+order; a failed write is not answered; one the database refuses fails only its own message."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import AsyncIterator, Awaitable
 from dataclasses import dataclass
@@ -12,17 +13,18 @@ from typing import TypeVar
 
 import pytest
 from beanie import PydanticObjectId
-from pymongo.errors import BulkWriteError
 
 from domain.charging import recording
 from domain.charging import session_repository as session_repo
 from domain.charging.commands import CommandResult, StationCommand, StationCommandService
 from domain.charging.events import SessionUpdated
+from domain.charging.meter_writes import MeterWrite, SessionMeterUpdate
 from domain.charging.metering import MeterReading, RawSample
 from domain.charging.models import ChargingSession
 from domain.charging.recording import MeterUpdate
 from domain.charging.service import ChargingService
 from domain.charging.state import SessionStatus
+from domain.common.batching import WriteBatchFailed
 from domain.common.events import DomainEvent, InProcessEventBus
 from domain.network.models import Station
 from domain.network.service import NetworkService
@@ -71,8 +73,6 @@ class World:
 async def world(commands: Commands) -> AsyncIterator[World]:
     events = RecordingBus()
     charging = ChargingService(events, NetworkService(events), StationCommandService(NoGateway()))
-    charging.store.samples.interval = 60.0  # only explicit flushes write within a test
-    charging.store.updates.interval = 60.0
     yield World(charging, commands, events)
     await charging.close()
 
@@ -98,7 +98,7 @@ async def meter(world: World, station: Station, tx: str | None, *readings: Meter
 
 
 async def stored(session_id: PydanticObjectId | None) -> ChargingSession:
-    """What the database holds, read directly (a read through the store would flush the writer)."""
+    """What the database holds, read directly."""
     doc = await ChargingSession.get_pymongo_collection().find_one({"_id": session_id})
     assert doc is not None
     return ChargingSession.model_validate(doc)
@@ -116,20 +116,23 @@ async def test_commands_per_message_start_meter_values_stop(world: World) -> Non
     tx = started.session.transaction_id or ""
     for minute in (1, 2, 3):
         _, cmds = await world.count(meter(world, station, tx, reading(minute, 1000 + 500 * minute)))
-        assert cmds == []  # answered with no round trip
-    other = await world.station()
-    other_tx = await start(world, other)
-    await meter(world, other, other_tx, reading(1, 1200))
-    # one command writes every queued session update, of every station
-    _, cmds = await world.count(world.charging.store.updates.flush())
-    assert cmds == ["update"]  # one update command carrying all four
+        # stored before the answer: the keys already stored, the samples, the session's update
+        assert cmds == ["find", "insert", "update"]
+    others = [await world.station() for _ in range(20)]
+    txs = [await start(world, other) for other in others]
+    _, cmds = await world.count(
+        asyncio.gather(
+            *(meter(world, o, t, reading(1, 1200)) for o, t in zip(others, txs, strict=True))
+        )
+    )
+    # twenty stations' MeterValues at once: the first goes alone, the rest share the next flush
+    assert cmds.count("insert") <= 2 and cmds.count("update") <= 2, cmds
     _, cmds = await world.count(
         world.charging.stop_transaction(
             station, transaction_id=tx, meter_stop_wh=2600, timestamp=T0 + timedelta(minutes=4)
         )
     )
-    # the samples' batch (key check + insert), the session's read and its replacement
-    assert cmds == ["find", "insert", "find", "update"]
+    assert cmds == ["find", "update"]  # the session's read and its replacement
     _, cmds = await world.count(
         world.charging.start_transaction(
             station, connector_id=1, id_tag="TAG", meter_start_wh=1000, timestamp=T0
@@ -138,22 +141,20 @@ async def test_commands_per_message_start_meter_values_stop(world: World) -> Non
     assert cmds == ["find", "insert", "find"]  # a replay: the insert clashes, the first is read
 
 
-async def test_meter_values_publish_at_once_and_write_in_order(world: World) -> None:
+async def test_meter_values_publish_once_stored_and_write_in_order(world: World) -> None:
     station = await world.station()
     tx = await start(world, station)
     world.events.sessions.clear()
     for minute, power in ((1, 7000.0), (2, 11000.0), (3, 3000.0)):
         await meter(world, station, tx, reading(minute, 1000 + 400 * minute, power))
-    # the live view moved with every message, before anything was written
+        session_id = PydanticObjectId(world.events.sessions[-1].session_id)
+        assert (await stored(session_id)).energy_wh == 400 * minute  # stored when published
+    # the live view moved with every message
     assert [(e.energy_wh, e.power_w) for e in world.events.sessions] == [
         (400, 7000.0),
         (800, 11000.0),
         (1200, 3000.0),
     ]
-    session_id = PydanticObjectId(world.events.sessions[0].session_id)
-    assert (await stored(session_id)).energy_wh == 0
-    assert world.charging.store.updates.pending == 3
-    await world.charging.store.updates.flush()
     written = await stored(session_id)
     # applied in arrival order: the latest power is the last message's, not the highest
     assert (written.energy_wh, written.last_power_w, written.max_power_w) == (1200, 3000.0, 11000.0)
@@ -165,13 +166,12 @@ async def test_a_read_of_the_session_sees_every_answered_meter_values(world: Wor
     await meter(world, station, tx, reading(1, 1800))
     found = await world.charging.store.session_by_transaction(station.id, tx)  # type: ignore[arg-type]
     assert found is not None and found.energy_wh == 800
-    assert world.charging.store.updates.pending == 0
     await meter(world, station, tx, reading(2, 2100))
     by_id = await world.charging.store.session(found.id)  # type: ignore[arg-type]
     assert by_id is not None and by_id.energy_wh == 1100
 
 
-async def test_a_failed_batch_raises_keeps_everything_and_a_stop_waits_for_it(
+async def test_a_failed_write_is_not_answered_and_nothing_of_it_counts(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     station = await world.station()
@@ -183,39 +183,38 @@ async def test_a_failed_batch_raises_keeps_everything_and_a_stop_waits_for_it(
 
     with monkeypatch.context() as patch:
         patch.setattr(session_repo, "bulk_meter_updates", down)
-        with pytest.raises(ConnectionError):
-            await world.charging.store.updates.flush()
-        assert world.charging.store.updates.pending == 1
-        await meter(world, station, tx, reading(2, 1900, 5000))  # queued behind the failed one
-        with pytest.raises(ConnectionError):  # the stop is not answered: the station retries it
-            await world.charging.stop_transaction(
-                station, transaction_id=tx, meter_stop_wh=2000, timestamp=T0 + timedelta(minutes=3)
-            )
-    assert world.charging.store.updates.pending == 2
+        with pytest.raises(WriteBatchFailed):  # a CALLERROR: the station resends it
+            await meter(world, station, tx, reading(2, 1900, 5000))
+    copy = world.charging.store.running.by_transaction(station.id, tx)  # type: ignore[arg-type]
+    assert copy is not None and copy.energy_wh == 500  # the failed one was not applied
+    await meter(world, station, tx, reading(2, 1900, 5000))  # the station's retry
     result = await world.charging.stop_transaction(
         station, transaction_id=tx, meter_stop_wh=2000, timestamp=T0 + timedelta(minutes=3)
     )
-    assert world.charging.store.updates.pending == 0
     assert result.session is not None and result.session.status is SessionStatus.ENDED
     ended = await stored(result.session.id)
     assert (ended.energy_wh, ended.max_power_w, ended.last_power_w) == (1000, 7000.0, 0.0)
 
 
-async def test_an_update_the_database_refuses_is_dropped_and_the_rest_kept(world: World) -> None:
+async def test_an_update_the_database_refuses_fails_only_its_own_message(world: World) -> None:
     station = await world.station()
     tx = await start(world, station)
     broken = ChargingSession.get_pymongo_collection()
     bad_id = PydanticObjectId()
     # a stored value the pipeline cannot subtract from: the database refuses this one update
     await broken.insert_one({"_id": bad_id, "status": "CHARGING", "meter_start_wh": "x"})
-    writer = world.charging.store.updates
     update = MeterUpdate(1, 1500, 1500, False, None, ())
-    writer.add(bad_id, station.id, update, T0)  # type: ignore[arg-type]
-    await meter(world, station, tx, reading(1, 1700))
-    with pytest.raises(BulkWriteError):
-        await writer.flush()
-    assert (writer.dropped, writer.pending) == (1, 1)  # the good one waits for the next flush
-    await writer.flush()
+    bad = MeterWrite(
+        station.id,  # type: ignore[arg-type]
+        (),
+        SessionMeterUpdate(bad_id, update, T0, {"_id": bad_id}),
+    )
+    outcomes = await asyncio.gather(
+        world.charging.store.record_meter_values(bad),
+        meter(world, station, tx, reading(1, 1700)),
+        return_exceptions=True,
+    )
+    assert isinstance(outcomes[0], Exception) and outcomes[1] is None, outcomes
     session = await world.charging.store.session_by_transaction(station.id, tx)  # type: ignore[arg-type]
     assert session is not None and session.energy_wh == 700
     await broken.delete_one({"_id": bad_id})
@@ -242,14 +241,13 @@ async def test_the_copy_in_memory_and_the_stored_session_agree(world: World) -> 
             flags=tuple(sorted(rng.sample(["a", "b", "timestamp_unparseable"], rng.randint(0, 2)))),
         )
         if i == 20:  # no longer running: only the flags are added from here on
-            await world.charging.store.updates.flush()
             await ChargingSession.get_pymongo_collection().update_one(
                 {"_id": session.id}, {"$set": {"status": "ENDED"}}
             )
             copy.status = SessionStatus.ENDED
         recording.apply_meter_update(copy, update, T0)
-        world.charging.store.updates.add(session.id, station.id, update, T0)  # type: ignore[arg-type]
-    await world.charging.store.updates.flush()
+        write = SessionMeterUpdate(session.id, update, T0, {"_id": session.id})
+        await world.charging.store.record_meter_values(MeterWrite(station.id, (), write))  # type: ignore[arg-type]
     db = await stored(session.id)
     fields = ("meter_start_wh", "last_meter_wh", "energy_wh", "last_power_w", "max_power_w")
     assert [getattr(db, f) for f in fields] == [getattr(copy, f) for f in fields]
