@@ -40,6 +40,7 @@ from laddnet.cluster.lease import only_while_held
 from laddnet.cluster.relay import ClusterRelay
 from laddnet.cluster.sweep import sweep_dead_nodes
 from laddnet.database import Database
+from laddnet.recovery import reap_abandoned_transactions
 from laddnet.settings import Settings
 from laddnet.tls_files import TlsFiles, ensure_tls_files
 from laddnet.webhooks import UrllibWebhookTransport
@@ -188,6 +189,11 @@ class Container:
                 asyncio.create_task(
                     _every(DEAD_NODE_SWEEP_SECONDS, only_while_held(lease, sweep)),
                     name="dead-node-sweep",
+                ),
+                # on every node: a dead node's open transaction must not outlive it by a minute
+                asyncio.create_task(
+                    reap_abandoned_transactions(self.database.client),
+                    name="abandoned-transactions",
                 ),
             ]
         await asyncio.sleep(0)  # let the consumers subscribe before anything is published

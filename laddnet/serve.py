@@ -16,6 +16,7 @@ from pydantic import SecretStr
 
 from laddnet.container import Container, build_container
 from laddnet.database import open_database
+from laddnet.recovery import abort_abandoned_transactions
 from laddnet.settings import Settings
 
 log = logging.getLogger("laddnet")
@@ -138,6 +139,11 @@ async def serve(
         database = await stack.enter_async_context(open_database(settings))
         roles = tuple(r for r, on in (("api", api), ("ocpp", ocpp)) if on)
         container = build_container(settings, database, cluster=cluster, roles=roles)
+        if container.cluster is None:
+            # The only node, before it starts any transaction itself: one still open was left
+            # by a killed run and would block its stations' writes until mongod's lifetime
+            # limit (60 s). (In a cluster each node reaps transactions open too long instead.)
+            await abort_abandoned_transactions(database.client)
         await stack.enter_async_context(container.background())
         lines = [f"MongoDB        {database.uri} (database {settings.mongodb_database})"]
         if container.cluster is not None:

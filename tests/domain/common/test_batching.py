@@ -9,7 +9,13 @@ from collections.abc import Callable, Sequence
 
 import pytest
 
-from domain.common.batching import GroupCommit, PartlyStored, WriteBatchFailed, WriteBehind
+from domain.common.batching import (
+    GroupCommit,
+    PartlyStored,
+    WriteBatchFailed,
+    WriteBehind,
+    about_the_data,
+)
 
 
 async def until(condition: Callable[[], bool]) -> None:
@@ -160,3 +166,42 @@ async def test_write_behind_stores_later_in_one_write_and_keeps_order_on_failure
     shelf.partly = None
     await writes.close()
     assert shelf.stored == [0, 1, 2, 3] and writes.writes == 1
+
+
+async def test_write_behind_isolates_a_poison_item_and_never_retries_it() -> None:
+    stored: list[int] = []
+
+    async def store(batch: list[int]) -> None:
+        if -1 in batch:
+            raise OverflowError("the store cannot hold -1")
+        stored.extend(batch)
+
+    writes: WriteBehind[int] = WriteBehind(store, interval=60, isolate=about_the_data)
+    for i in (1, -1, 2):
+        writes.add(i)
+    await writes.flush()  # no error: the poison one is dropped, the others stored
+    assert stored == [1, 2] and writes.dropped == 1 and writes.pending == 0
+    writes.add(3)
+    await writes.close()
+    assert stored == [1, 2, 3]
+
+
+async def test_group_commit_isolates_a_poison_item_but_not_an_unreachable_store() -> None:
+    async def flush(items: Sequence[int]) -> list[int]:
+        if -1 in items:
+            raise OverflowError("the store cannot hold -1")
+        if -2 in items:
+            raise ConnectionError("store went away")
+        return [i * 10 for i in items]
+
+    commits: GroupCommit[int, int] = GroupCommit(flush, isolate=about_the_data)
+    outcomes = await asyncio.gather(
+        *(commits.submit(i) for i in (1, -1, 2)), return_exceptions=True
+    )
+    assert outcomes[0] == 10 and outcomes[2] == 20
+    assert isinstance(outcomes[1], WriteBatchFailed)
+    assert isinstance(outcomes[1].__cause__, OverflowError)
+    outcomes = await asyncio.gather(
+        *(commits.submit(i) for i in (3, -2, 4)), return_exceptions=True
+    )
+    assert all(isinstance(o, WriteBatchFailed) for o in outcomes)  # nobody's write is stored
