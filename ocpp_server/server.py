@@ -167,7 +167,7 @@ class OcppServer:
 
     async def _store_the_rest(self) -> None:
         await self.deps.network.drain()  # the disconnects the closing connections submitted
-        await self.deps.charging.close()  # the MeterValues samples and session updates buffered
+        await self.deps.charging.close()  # the meter writes the closing connections submitted
 
     async def _connection(self, websocket: ServerConnection) -> None:
         station = self.authenticator.accepted.pop(websocket, None)
