@@ -28,14 +28,15 @@ from ocpp.exceptions import (
     FormationViolationError,
     FormatViolationError,
     OCPPError,
+    PropertyConstraintViolationError,
     TypeConstraintViolationError,
 )
 from ocpp.messages import Call, CallError, MessageType, _validate_payload, unpack
 
 from domain.network.models import Station
 from ocpp_server.rpc.dispatch import Route, encode, routes, to_wire
-from ocpp_server.rpc.fastpath import camel_to_snake_case
-from ocpp_server.rpc.limits import offending_value
+from ocpp_server.rpc.fastpath import camel_to_snake_case, get_validator
+from ocpp_server.rpc.limits import Violation, offending_value
 
 if TYPE_CHECKING:
     from ocpp_server.context import HandlerContext
@@ -164,15 +165,18 @@ class RobustRouting:
         assert route.on is not None
         if route.validate:
             _validate_payload(msg, self._ocpp_version)
-        offending = offending_value(msg.payload)
+        schema = get_validator(MessageType.Call, msg.action, self._ocpp_version).schema
+        offending = offending_value(msg.payload, schema)
         if offending is not None:
-            where, why = offending
-            details = {"field": where}
-            if "integer" in why:
-                raise TypeConstraintViolationError(f"{where}: {why}", details)
+            where, what = offending
+            text, details = f"{where}: {what.value}", {"field": where}
+            if what is Violation.TYPE:
+                raise TypeConstraintViolationError(text, details)
+            if what is Violation.PROPERTY:
+                raise PropertyConstraintViolationError(text, details)
             if self.rpc_error_codes[0] == "FormationViolation":  # 1.6 spells it so
-                raise FormationViolationError(f"{where}: {why}", details)
-            raise FormatViolationError(f"{where}: {why}", details)
+                raise FormationViolationError(text, details)
+            raise FormatViolationError(text, details)
         kwargs = camel_to_snake_case(msg.payload)
         try:
             if route.on_wants_unique_id:
