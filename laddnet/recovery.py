@@ -34,9 +34,9 @@ REAP_EVERY = 5.0
 
 async def abort_abandoned_transactions(
     client: AsyncMongoClient[dict[str, Any]], *, older_than: float = 0.0
-) -> int:
+) -> int | None:
     """Abort the transactions open (and idle) on the server for at least ``older_than`` seconds;
-    returns how many. 0 when the server does not allow it (logged)."""
+    returns how many, or None when the server does not allow it (logged)."""
     pipeline: list[dict[str, Any]] = [
         {"$currentOp": {"allUsers": True, "idleSessions": True}},
         {"$match": {"transaction": {"$exists": True}, "lsid": {"$exists": True}}},
@@ -51,18 +51,24 @@ async def abort_abandoned_transactions(
         if stale:
             await client.admin.command("killSessions", [{"id": lsid["id"]} for lsid in stale])
     except OperationFailure as exc:
-        log.warning("could not look for abandoned MongoDB transactions: %s", exc)
-        return 0
+        log.warning(
+            "cannot abort transactions a stopped process left open (%s): MongoDB's own "
+            "transaction lifetime limit applies",
+            exc,
+        )
+        return None
     if stale:
         log.warning("aborted %d MongoDB transactions a stopped process left open", len(stale))
     return len(stale)
 
 
 async def reap_abandoned_transactions(client: AsyncMongoClient[dict[str, Any]]) -> None:
-    """Every ``REAP_EVERY`` seconds, abort transactions open longer than ``STALE_AFTER``."""
+    """Every ``REAP_EVERY`` seconds, abort transactions open longer than ``STALE_AFTER``; stops
+    (after one warning) where the server does not allow it."""
     while True:
         await asyncio.sleep(REAP_EVERY)
         try:
-            await abort_abandoned_transactions(client, older_than=STALE_AFTER)
+            if await abort_abandoned_transactions(client, older_than=STALE_AFTER) is None:
+                return
         except Exception:
             log.exception("the abandoned-transaction check failed")
