@@ -3,10 +3,11 @@
 
 A charge point deletes what it was answered for, so a MeterValues is answered only once its new
 samples and its session's running update (energy, power, flags) are stored. Concurrent
-MeterValues of every station share one flush (``GroupCommit``): one query for the sample keys
-already stored (a replay, e.g. after a restart, stores nothing twice), one ``insert_many`` of the
-new samples, one ordered ``bulk_write`` of the session updates (one session's updates keep their
-order). At low load a MeterValues goes alone at once; under load the ones that arrived during a
+MeterValues of every station share one flush (``GroupCommit``): one ``insert_many`` of the new
+samples and, at the same time, one ordered ``bulk_write`` of the session updates (one session's
+updates keep their order). Samples not known to be newer than what this process stored (see
+``sample_keys.py``) are first checked against the keys the store holds, so a replay (e.g. after a
+restart) stores nothing twice. At low load a MeterValues goes alone at once; under load the ones that arrived during a
 flush go together in the next, so the cost per message falls as the load rises.
 
 A flush that fails because of what one message holds (a value the store refuses) is tried again
@@ -16,6 +17,7 @@ everyone else's is stored and answered. A store that is away fails the whole flu
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -56,19 +58,33 @@ class MeterWrite:
     station_id: PydanticObjectId
     samples: tuple[SampleRow, ...]
     update: SessionMeterUpdate | None = None
+    check_stored: bool = True  # False: the samples are known to be newer than any stored
 
 
 async def write_meter_batch(batch: Sequence[MeterWrite]) -> list[None]:
-    rows = list({r.key: r for w in batch for r in w.samples}.values())
-    if rows:
-        start = min(r.sample.at for r in rows)
-        end = max(r.sample.at for r in rows)
-        stored = await sample_repo.existing_sample_keys_any([r.key for r in rows], start, end)
-        await sample_repo.insert_sample_rows([r for r in rows if r.key not in stored])
+    """The samples (after the key check the writes need) and the session updates, the two
+    concurrently: one round trip when no key check is needed, two when one is."""
     ops = [
         session_repo.meter_update_op(w.update.query, w.update.update, w.update.at)
         for w in batch
         if w.update is not None
     ]
-    await session_repo.bulk_meter_updates(ops)
+    outcomes = await asyncio.gather(
+        _insert_samples(batch), session_repo.bulk_meter_updates(ops), return_exceptions=True
+    )
+    for outcome in outcomes:  # raised once both are done: a retry never overlaps them
+        if isinstance(outcome, BaseException):
+            raise outcome
     return [None] * len(batch)
+
+
+async def _insert_samples(batch: Sequence[MeterWrite]) -> None:
+    rows = {r.key: r for w in batch for r in w.samples}
+    checked = [r for w in batch if w.check_stored for r in w.samples]
+    if checked:
+        start = min(r.sample.at for r in checked)
+        end = max(r.sample.at for r in checked)
+        keys = [r.key for r in checked]
+        for key in await sample_repo.existing_sample_keys_any(keys, start, end):
+            rows.pop(key, None)
+    await sample_repo.insert_sample_rows(list(rows.values()))

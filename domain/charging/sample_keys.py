@@ -1,11 +1,21 @@
-"""The keys of the samples this process stored lately (part of ``ChargingStore``): a retried
-MeterValues is recognised without a query. A retry older than what is remembered is still caught:
-every write asks the store which keys it holds already."""
+"""What this process knows it stored lately (part of ``ChargingStore``), so a MeterValues costs no
+query to tell a replay from new samples:
+
+- the keys of the samples stored lately: a retried message is recognised at once;
+- per stream (station, connector, transaction) the time of the latest sample stored: samples all
+  later than it cannot be stored already, so their write skips the check of the keys the store
+  holds. Anything else (the first samples of a stream this process has seen, an offline backlog
+  sent late, a replay after a restart) is checked against the store before it is inserted."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+
+from beanie import PydanticObjectId
+
+Stream = tuple[PydanticObjectId, int, str | None]
 
 
 class RecentSampleKeys:
@@ -15,6 +25,7 @@ class RecentSampleKeys:
         memory for half an hour)."""
         self.remember = remember
         self._recent: OrderedDict[str, None] = OrderedDict()
+        self._latest: OrderedDict[Stream, datetime] = OrderedDict()
 
     def seen(self, keys: Sequence[str]) -> set[str]:
         """The keys among ``keys`` stored by this process lately."""
@@ -26,3 +37,19 @@ class RecentSampleKeys:
             self._recent.move_to_end(key)
         while len(self._recent) > self.remember:
             self._recent.popitem(last=False)
+
+    def all_newer(self, stream: Stream, times: Iterable[datetime]) -> bool:
+        """Whether every sample time is later than the latest this process stored for the
+        stream (False when it stored none lately: the store is asked)."""
+        latest = self._latest.get(stream)
+        return latest is not None and all(at > latest for at in times)
+
+    def stored(self, stream: Stream, times: Iterable[datetime]) -> None:
+        top = max(times, default=None)
+        if top is None:
+            return
+        known = self._latest.get(stream)
+        self._latest[stream] = top if known is None else max(known, top)
+        self._latest.move_to_end(stream)
+        while len(self._latest) > self.remember:
+            self._latest.popitem(last=False)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +31,7 @@ from domain.charging.metering import SampledValue, TelemetryRow
 from domain.charging.models import ChargingSession, MeterSample
 from domain.charging.results import lock_key
 from domain.charging.running import RunningSessions
-from domain.charging.sample_keys import RecentSampleKeys
+from domain.charging.sample_keys import RecentSampleKeys, Stream
 from domain.common.batching import GroupCommit, about_the_data
 
 
@@ -55,6 +56,7 @@ class ChargingStore:
             write_meter_batch, max_batch=max_batch, name="meter values", isolate=about_the_data
         )
         self._in_flight: Counter[PydanticObjectId] = Counter()  # stations and sessions
+        self._keys_in_flight: set[str] = set()  # sample keys being written
 
     async def flush(self) -> None:
         """Wait until every write submitted so far is stored (or has failed)."""
@@ -70,17 +72,30 @@ class ChargingStore:
     async def record_meter_values(self, write: MeterWrite) -> None:
         """Store the samples and the session update of one MeterValues, with the concurrent
         ones; returns once they are stored (raises when they are not)."""
+        streams: dict[Stream, list[datetime]] = {}
+        for row in write.samples:
+            stream = (row.station_id, row.connector_id, row.transaction_id)
+            streams.setdefault(stream, []).append(row.sample.at)
+        keys = {r.key for r in write.samples}
+        if keys & self._keys_in_flight:  # the same samples resent before their first answer
+            await self.meter_writes.settled()  # then checked against what that one stored
+        elif all(self.samples.all_newer(s, times) for s, times in streams.items()):
+            write = replace(write, check_stored=False)
         held = [write.station_id] + ([write.update.session_id] if write.update else [])
         for key in held:
             self._in_flight[key] += 1
+        self._keys_in_flight |= keys
         try:
             await self.meter_writes.submit(write)
         finally:
+            self._keys_in_flight -= keys
             for key in held:
                 self._in_flight[key] -= 1
                 if self._in_flight[key] <= 0:
                     del self._in_flight[key]
         self.samples.remember_keys([r.key for r in write.samples])
+        for stream, times in streams.items():
+            self.samples.stored(stream, times)
 
     # -- sessions: reads that see every answered write ----------------------------------------
 

@@ -3,6 +3,7 @@ once, and a write that fails is not answered, so the station's retry stores it."
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -194,3 +195,22 @@ async def test_a_failed_write_is_not_answered_and_the_retry_stores_it(
     assert await stored(station, tx) == [1500.0]  # not skipped as "seen": it never was stored
     session = await charging.store.session_by_transaction(station.id, tx)  # type: ignore[arg-type]
     assert session is not None and session.energy_wh == 500
+
+
+async def test_a_resend_racing_its_original_is_stored_once(
+    charging: ChargingService, station: Station
+) -> None:
+    tx = await start(charging, station, T0)
+    await charging.meter_values(
+        station,
+        connector_id=1,
+        transaction_id=tx,
+        readings=[reading(T0 + timedelta(minutes=1), 1200)],
+    )  # the stream is known: later samples skip the check of stored keys
+    later = [reading(T0 + timedelta(minutes=2), 1500)]
+    for _ in range(2):  # the original and its resend, both before either was answered
+        await asyncio.gather(
+            charging.meter_values(station, connector_id=1, transaction_id=tx, readings=later),
+            charging.meter_values(station, connector_id=1, transaction_id=tx, readings=later),
+        )
+    assert await stored(station, tx) == [1200.0, 1500.0]
