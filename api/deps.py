@@ -6,13 +6,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from domain.billing.service import BillingService
 from domain.charging.commands import StationCommandService
+from domain.charging.service import ChargingService
 from domain.common.events import EventBus
 from domain.diagnostics.service import DiagnosticsService
 from domain.identity.service import IdentityService
 from domain.identity.tokens import TokenService
 from domain.network.service import NetworkService
 from domain.reporting.service import ReportingService
+from domain.tariffs.service import TariffService
 
 
 @dataclass(frozen=True)
@@ -32,11 +35,18 @@ class ApiDependencies:
     commands: StationCommandService
     events: EventBus
     health_check: Callable[[], Awaitable[dict[str, Any]]]
-    charging: Any | None = None  # domain.charging's service, once it exists
+    charging: ChargingService
     introspection: bool = False
     limits: ApiLimits = field(default_factory=ApiLimits)
     diagnostics_upload_url: str | None = None  # where stations upload diagnostics by default
     diagnostics: DiagnosticsService | None = None  # health, alerts, rules, transfers
     reporting: ReportingService | None = None  # usage, peak hours, bottlenecks
-    billing: Any | None = None  # domain.billing.service.BillingService: payments, memberships
-    tariffs: Any | None = None  # domain.tariffs.service.TariffService
+    # payments, memberships, receipts; without it sessions are free and the Stripe webhook is a 503
+    billing: BillingService | None = None
+    tariffs: TariffService = field(default_factory=TariffService)
+
+    def require_billing(self) -> BillingService:
+        """Billing, for the operations that exist only with it (payment methods, refunds)."""
+        if self.billing is None:
+            raise RuntimeError("the API was built without a billing service")
+        return self.billing

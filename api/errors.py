@@ -4,9 +4,10 @@ queries and subscriptions. Anything else is masked for the client and logged wit
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Awaitable, Callable, Iterator
+from typing import Any, ParamSpec, TypeVar
 
 import strawberry
 from graphql import GraphQLError
@@ -35,6 +36,30 @@ class UserError:
 
 def user_errors(error: DomainError) -> list[UserError]:
     return [UserError.from_domain(error)]
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def domain_errors_as(
+    payload: Callable[..., R],
+) -> Callable[[Callable[P, Awaitable[R]]], Callable[P, Awaitable[R]]]:
+    """Wrap a mutation resolver: a DomainError it raises is answered as ``payload(errors=[…])``
+    (its code, field and message), so the mutation's result says what the caller must fix. Any
+    other exception stays unexpected (masked and logged)."""
+
+    def decorate(resolver: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
+        @functools.wraps(resolver)
+        async def resolve(*args: P.args, **kwargs: P.kwargs) -> R:
+            try:
+                return await resolver(*args, **kwargs)
+            except DomainError as error:
+                return payload(errors=user_errors(error))
+
+        return resolve
+
+    return decorate
 
 
 class CodedError(GraphQLError):

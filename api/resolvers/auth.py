@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from api.context import Info
-from api.errors import coded_errors, user_errors
+from api.errors import coded_errors, domain_errors_as
 from api.types.auth import (
     AuthTokens,
     Driver,
@@ -13,45 +13,34 @@ from api.types.auth import (
     SignUpPayload,
     TokensPayload,
 )
-from domain.common.errors import DomainError
 
 
+@domain_errors_as(SignUpPayload)
 async def sign_up(info: Info, input: SignUpInput) -> SignUpPayload:
     ctx = info.context
-    try:
-        driver, pair = await ctx.deps.identity.sign_up_driver(
-            input.email, input.password, input.name, client_key=ctx.client_key
-        )
-    except DomainError as error:
-        return SignUpPayload(errors=user_errors(error))
+    driver, pair = await ctx.deps.identity.sign_up_driver(
+        input.email, input.password, input.name, client_key=ctx.client_key
+    )
     return SignUpPayload(tokens=AuthTokens.from_domain(pair), driver=Driver.from_domain(driver))
 
 
+@domain_errors_as(TokensPayload)
 async def sign_in(info: Info, input: SignInInput) -> TokensPayload:
     ctx = info.context
-    try:
-        pair = await ctx.deps.identity.sign_in(
-            input.email, input.password, client_key=ctx.client_key
-        )
-    except DomainError as error:
-        return TokensPayload(errors=user_errors(error))
+    pair = await ctx.deps.identity.sign_in(input.email, input.password, client_key=ctx.client_key)
     return TokensPayload(tokens=AuthTokens.from_domain(pair))
 
 
+@domain_errors_as(TokensPayload)
 async def refresh_tokens(info: Info, refresh_token: str) -> TokensPayload:
-    try:
-        pair = await info.context.deps.identity.refresh(refresh_token)
-    except DomainError as error:
-        return TokensPayload(errors=user_errors(error))
+    pair = await info.context.deps.identity.refresh(refresh_token)
     return TokensPayload(tokens=AuthTokens.from_domain(pair))
 
 
+@domain_errors_as(SignOutPayload)
 async def sign_out(info: Info, refresh_token: str) -> SignOutPayload:
     """Revoke the sign-in this refresh token belongs to (every token rotated from it)."""
-    try:
-        await info.context.deps.identity.revoke(refresh_token)
-    except DomainError as error:
-        return SignOutPayload(errors=user_errors(error))
+    await info.context.deps.identity.revoke(refresh_token)
     return SignOutPayload(ok=True)
 
 

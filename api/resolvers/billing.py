@@ -8,7 +8,7 @@ from decimal import Decimal
 import strawberry
 
 from api.context import Info
-from api.errors import coded_errors, user_errors
+from api.errors import coded_errors, domain_errors_as
 from api.types.billing import (
     Membership,
     MembershipPayload,
@@ -20,62 +20,53 @@ from api.types.billing import (
     RevenueReport,
     SetDefaultPaymentMethodPayload,
     SetUpPaymentMethodPayload,
-    billing_service,
 )
 from api.types.common import DateRangeInput
 from domain.billing.models import Membership as DomainMembership
 from domain.billing.reports import RevenueGroupBy as DomainGroupBy
-from domain.common.errors import DomainError
 from domain.network.service import parse_id
 
 
+@domain_errors_as(SetUpPaymentMethodPayload)
 async def set_up_payment_method(info: Info) -> SetUpPaymentMethodPayload:
     ctx = info.context
-    try:
-        setup = await billing_service(ctx).set_up_payment_method(ctx.driver_id())
-    except DomainError as error:
-        return SetUpPaymentMethodPayload(errors=user_errors(error))
+    setup = await ctx.deps.require_billing().set_up_payment_method(ctx.driver_id())
     return SetUpPaymentMethodPayload.from_domain(setup)
 
 
+@domain_errors_as(SetDefaultPaymentMethodPayload)
 async def set_default_payment_method(
     info: Info, payment_method_id: strawberry.ID
 ) -> SetDefaultPaymentMethodPayload:
     ctx = info.context
-    try:
-        card = await billing_service(ctx).set_default_payment_method(
-            ctx.driver_id(), str(payment_method_id)
-        )
-    except DomainError as error:
-        return SetDefaultPaymentMethodPayload(errors=user_errors(error))
+    card = await ctx.deps.require_billing().set_default_payment_method(
+        ctx.driver_id(), str(payment_method_id)
+    )
     return SetDefaultPaymentMethodPayload(payment_method=PaymentMethod.from_domain(card))
 
 
 async def _membership(info: Info, m: DomainMembership) -> Membership:
-    plans = await billing_service(info.context).plans_by_id([m.plan_id])
+    plans = await info.context.deps.require_billing().plans_by_id([m.plan_id])
     return Membership.from_domain(m, plans.get(m.plan_id))
 
 
+@domain_errors_as(MembershipPayload)
 async def subscribe(info: Info, plan_id: strawberry.ID) -> MembershipPayload:
     ctx = info.context
-    try:
-        membership = await billing_service(ctx).subscribe(
-            ctx.driver_id(), parse_id(plan_id, field="planId", what="plan")
-        )
-    except DomainError as error:
-        return MembershipPayload(errors=user_errors(error))
+    membership = await ctx.deps.require_billing().subscribe(
+        ctx.driver_id(), parse_id(plan_id, field="planId", what="plan")
+    )
     return MembershipPayload(membership=await _membership(info, membership))
 
 
+@domain_errors_as(MembershipPayload)
 async def cancel_membership(info: Info) -> MembershipPayload:
     ctx = info.context
-    try:
-        membership = await billing_service(ctx).cancel_membership(ctx.driver_id())
-    except DomainError as error:
-        return MembershipPayload(errors=user_errors(error))
+    membership = await ctx.deps.require_billing().cancel_membership(ctx.driver_id())
     return MembershipPayload(membership=await _membership(info, membership))
 
 
+@domain_errors_as(RefundSessionPayload)
 async def refund_session(
     info: Info,
     session_id: strawberry.ID,
@@ -84,15 +75,12 @@ async def refund_session(
 ) -> RefundSessionPayload:
     """All (amount left out) or part of what was captured; never more; a repeat is the same."""
     ctx = info.context
-    try:
-        payment, record = await billing_service(ctx).refund_session_decimal(
-            ctx.acting_org(),
-            parse_id(session_id, field="sessionId", what="session"),
-            amount,
-            reason,
-        )
-    except DomainError as error:
-        return RefundSessionPayload(errors=user_errors(error))
+    payment, record = await ctx.deps.require_billing().refund_session_decimal(
+        ctx.acting_org(),
+        parse_id(session_id, field="sessionId", what="session"),
+        amount,
+        reason,
+    )
     return RefundSessionPayload(refund=Refund.from_domain(record, payment.currency))
 
 
@@ -102,7 +90,7 @@ async def revenue_report(
     ctx = info.context
     with coded_errors():
         start, end = range.bounds()
-        report = await billing_service(ctx).revenue_report(
+        report = await ctx.deps.require_billing().revenue_report(
             ctx.reading_org(), start, end, DomainGroupBy(group_by.value), timezone=timezone
         )
     return RevenueReport.from_domain(report)
@@ -113,7 +101,7 @@ async def payments(info: Info, range: DateRangeInput) -> list[PaymentRecord]:
     ctx = info.context
     with coded_errors():
         start, end = range.bounds()
-        rows = await billing_service(ctx).payments_in_period(ctx.reading_org(), start, end)
+        rows = await ctx.deps.require_billing().payments_in_period(ctx.reading_org(), start, end)
     return [PaymentRecord.from_domain(p) for p in rows]
 
 
@@ -122,4 +110,4 @@ async def payments_csv(info: Info, range: DateRangeInput) -> str:
     ctx = info.context
     with coded_errors():
         start, end = range.bounds()
-        return await billing_service(ctx).payments_csv(ctx.reading_org(), start, end)
+        return await ctx.deps.require_billing().payments_csv(ctx.reading_org(), start, end)

@@ -13,8 +13,7 @@ import strawberry
 from beanie import PydanticObjectId
 
 from api.context import ApiContext, Info
-from api.errors import coded_errors, user_errors
-from api.types.billing import optional_billing
+from api.errors import coded_errors, domain_errors_as
 from api.types.charging import (
     ChargingSession,
     ChargingSessionConnection,
@@ -27,14 +26,12 @@ from api.types.charging import (
     StartChargingInput,
     StartChargingPayload,
 )
-from api.types.charging import charging_service as charging
 from api.types.common import Money, PageInfo
 from domain.charging import recording
 from domain.charging.events import SessionUpdated
 from domain.charging.models import ChargingSession as DomainSession
 from domain.charging.state import FINAL, SessionStatus
 from domain.common.clock import as_utc, utcnow
-from domain.common.errors import DomainError
 from domain.common.events import DomainEvent
 from domain.common.pagination import Page
 from domain.network.service import parse_id
@@ -48,8 +45,8 @@ async def visible_session(ctx: ApiContext, session_id: PydanticObjectId) -> Doma
     """The session if the caller may see it: an operator's organisation's, or a driver's own."""
     principal = ctx.require_principal()
     if principal.is_operator:
-        return await charging(ctx).session_for_org(principal.reading_org(), session_id)
-    return await charging(ctx).session_for_driver(principal.driver_id(), session_id)
+        return await ctx.deps.charging.session_for_org(principal.reading_org(), session_id)
+    return await ctx.deps.charging.session_for_driver(principal.driver_id(), session_id)
 
 
 def _connection(page: Page[DomainSession]) -> ChargingSessionConnection:
@@ -66,47 +63,41 @@ def _connection(page: Page[DomainSession]) -> ChargingSessionConnection:
 # -- drivers ------------------------------------------------------------------------------------
 
 
+@domain_errors_as(LinkIdTokenPayload)
 async def link_id_token(info: Info, id_tag: str) -> LinkIdTokenPayload:
     ctx = info.context
-    try:
-        token = await charging(ctx).link_id_token(ctx.driver_id(), id_tag)
-    except DomainError as error:
-        return LinkIdTokenPayload(errors=user_errors(error))
+    token = await ctx.deps.charging.link_id_token(ctx.driver_id(), id_tag)
     return LinkIdTokenPayload(id_token=IdToken.from_domain(token))
 
 
+@domain_errors_as(StartChargingPayload)
 async def start_charging(info: Info, input: StartChargingInput) -> StartChargingPayload:
     """A remote start to the station with the driver's app id tag; the session is PENDING until
     the station reports the transaction. (``paymentMethodId`` is for billing, which charges.)"""
     ctx = info.context
-    try:
-        station_id = parse_id(input.station_id, field="stationId", what="station")
-        billing = optional_billing(ctx)
-        if billing is None:
-            session = await charging(ctx).start_for_driver(
-                ctx.driver_id(), station_id, input.connector_id
-            )
-        else:  # the payment is held first; only then is the station told to start
-            session = await billing.start_paid_session(
-                ctx.driver_id(),
-                station_id,
-                input.connector_id,
-                str(input.payment_method_id) if input.payment_method_id else None,
-            )
-    except DomainError as error:
-        return StartChargingPayload(errors=user_errors(error))
+    station_id = parse_id(input.station_id, field="stationId", what="station")
+    billing = ctx.deps.billing
+    if billing is None:
+        session = await ctx.deps.charging.start_for_driver(
+            ctx.driver_id(), station_id, input.connector_id
+        )
+    else:  # the payment is held first; only then is the station told to start
+        session = await billing.start_paid_session(
+            ctx.driver_id(),
+            station_id,
+            input.connector_id,
+            str(input.payment_method_id) if input.payment_method_id else None,
+        )
     return StartChargingPayload(session=ChargingSession.from_domain(session))
 
 
+@domain_errors_as(ChargingSessionPayload)
 async def stop_charging(info: Info, session_id: strawberry.ID) -> ChargingSessionPayload:
     """A remote stop; the session ends when the station reports the transaction's end."""
     ctx = info.context
-    try:
-        service = charging(ctx)
-        session = await service.session_for_driver(ctx.driver_id(), _session_id(session_id))
-        session = await service.remote_stop(session)
-    except DomainError as error:
-        return ChargingSessionPayload(errors=user_errors(error))
+    service = ctx.deps.charging
+    session = await service.session_for_driver(ctx.driver_id(), _session_id(session_id))
+    session = await service.remote_stop(session)
     return ChargingSessionPayload(session=ChargingSession.from_domain(session))
 
 
@@ -116,34 +107,32 @@ async def my_sessions(
     """The driver's sessions, newest first."""
     ctx = info.context
     with coded_errors():
-        page = await charging(ctx).sessions_for_driver(ctx.driver_id(), first=first, after=after)
+        page = await ctx.deps.charging.sessions_for_driver(
+            ctx.driver_id(), first=first, after=after
+        )
     return _connection(page)
 
 
 # -- operators ----------------------------------------------------------------------------------
 
 
+@domain_errors_as(ChargingSessionPayload)
 async def remote_start(info: Info, input: RemoteStartInput) -> ChargingSessionPayload:
     ctx = info.context
-    try:
-        org = ctx.acting_org()
-        station = await ctx.deps.network.station_for_org(
-            org, parse_id(input.station_id, field="stationId", what="station")
-        )
-        session = await charging(ctx).remote_start(station, input.connector_id, input.id_tag)
-    except DomainError as error:
-        return ChargingSessionPayload(errors=user_errors(error))
+    org = ctx.acting_org()
+    station = await ctx.deps.network.station_for_org(
+        org, parse_id(input.station_id, field="stationId", what="station")
+    )
+    session = await ctx.deps.charging.remote_start(station, input.connector_id, input.id_tag)
     return ChargingSessionPayload(session=ChargingSession.from_domain(session))
 
 
+@domain_errors_as(ChargingSessionPayload)
 async def remote_stop(info: Info, session_id: strawberry.ID) -> ChargingSessionPayload:
     ctx = info.context
-    try:
-        service = charging(ctx)
-        session = await service.session_for_org(ctx.acting_org(), _session_id(session_id))
-        session = await service.remote_stop(session)
-    except DomainError as error:
-        return ChargingSessionPayload(errors=user_errors(error))
+    service = ctx.deps.charging
+    session = await service.session_for_org(ctx.acting_org(), _session_id(session_id))
+    session = await service.remote_stop(session)
     return ChargingSessionPayload(session=ChargingSession.from_domain(session))
 
 
@@ -157,7 +146,7 @@ async def sessions(
     """The organisation's sessions, newest first; one station's, or only (in)active ones."""
     ctx = info.context
     with coded_errors():
-        page = await charging(ctx).sessions_for_org(
+        page = await ctx.deps.charging.sessions_for_org(
             ctx.reading_org(),
             station_id=parse_id(station_id, field="stationId", what="station")
             if station_id
@@ -183,17 +172,17 @@ async def _priced(
 ) -> SessionProgress:
     """The progress with its cost from billing: the same pricing as the final bill."""
     progress = SessionProgress.from_event(event)
-    billing = optional_billing(ctx)
+    billing = ctx.deps.billing
     if billing is not None and progress.cost is None:
         with coded_errors():
             if session is not None:
                 cost = await billing.session_cost(session)
             elif SessionStatus(event.status) in FINAL:
-                ended = await charging(ctx).get_session(_session_id(event.session_id))
+                ended = await ctx.deps.charging.get_session(_session_id(event.session_id))
                 cost = await billing.session_cost(ended)
             else:  # a running update: the pricing context is remembered between updates
                 sid = _session_id(event.session_id)
-                cost = await billing.live_cost(sid, lambda: charging(ctx).get_session(sid))
+                cost = await billing.live_cost(sid, lambda: ctx.deps.charging.get_session(sid))
         progress.cost = Money.from_domain(cost) if cost else None
     return progress
 

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 import strawberry
 
 from api.context import ApiContext, Info
-from api.errors import user_errors
+from api.errors import domain_errors_as
 from api.types.commands import DiagnosticsRequest, RequestDiagnosticsPayload, StationCommandPayload
 from domain.charging import commands as cmd
 from domain.common.clock import as_utc, utcnow
@@ -46,16 +46,15 @@ async def _send(
     return result.raise_for_status(what)
 
 
+@domain_errors_as(StationCommandPayload)
 async def reset_station(
     info: Info, station_id: strawberry.ID, hard: bool | None = None
 ) -> StationCommandPayload:
-    try:
-        await _send(info.context, station_id, "reset", lambda _: cmd.Reset(hard=bool(hard)))
-    except DomainError as error:
-        return StationCommandPayload(errors=user_errors(error))
+    await _send(info.context, station_id, "reset", lambda _: cmd.Reset(hard=bool(hard)))
     return StationCommandPayload(accepted=True)
 
 
+@domain_errors_as(StationCommandPayload)
 async def change_availability(
     info: Info, station_id: strawberry.ID, available: bool, connector_id: int | None = None
 ) -> StationCommandPayload:
@@ -64,13 +63,11 @@ async def change_availability(
             raise InvalidInput(f"the station has no connector {connector_id}", field="connectorId")
         return cmd.ChangeAvailability(available=available, connector_id=connector_id or 0)
 
-    try:
-        await _send(info.context, station_id, "change availability", build)
-    except DomainError as error:
-        return StationCommandPayload(errors=user_errors(error))
+    await _send(info.context, station_id, "change availability", build)
     return StationCommandPayload(accepted=True)
 
 
+@domain_errors_as(StationCommandPayload)
 async def update_firmware(
     info: Info,
     station_id: strawberry.ID,
@@ -81,13 +78,11 @@ async def update_firmware(
         when = as_utc(retrieve_at) if retrieve_at else utcnow()
         return cmd.UpdateFirmware(location=_check_location(location), retrieve_at=when)
 
-    try:
-        await _send(info.context, station_id, "firmware update", build)
-    except DomainError as error:
-        return StationCommandPayload(errors=user_errors(error))
+    await _send(info.context, station_id, "firmware update", build)
     return StationCommandPayload(accepted=True)
 
 
+@domain_errors_as(RequestDiagnosticsPayload)
 async def request_diagnostics(
     info: Info, station_id: strawberry.ID, location: str | None = None
 ) -> RequestDiagnosticsPayload:
@@ -97,37 +92,34 @@ async def request_diagnostics(
     ctx = info.context
     target = location or ctx.deps.diagnostics_upload_url
     diagnostics = ctx.deps.diagnostics
-    try:
-        if not target:
-            raise InvalidInput(
-                "no upload location: pass location, or configure a default upload URL",
-                field="location",
-            )
-        if diagnostics is None:
-            return await _request_untracked(ctx, station_id, _check_location(target))
-        transfer = await diagnostics.create_diagnostics_request(
-            ctx.acting_org(),
-            parse_id(station_id, field="stationId", what="station"),
-            location=_check_location(target),
+    if not target:
+        raise InvalidInput(
+            "no upload location: pass location, or configure a default upload URL",
+            field="location",
         )
-        assert transfer.id is not None
-        try:
-            result = await _send(
-                ctx,
-                station_id,
-                "diagnostics request",
-                lambda _: cmd.RequestDiagnostics(
-                    location=transfer.location, request_id=transfer.request_id
-                ),
-            )
-        except DomainError as error:
-            await diagnostics.transfer_refused(transfer.id, error.code)
-            raise
-        file_name = result.data.get("file_name") or result.data.get("fileName")
-        if file_name:
-            transfer = await diagnostics.record_file_name(transfer.id, str(file_name))
+    if diagnostics is None:
+        return await _request_untracked(ctx, station_id, _check_location(target))
+    transfer = await diagnostics.create_diagnostics_request(
+        ctx.acting_org(),
+        parse_id(station_id, field="stationId", what="station"),
+        location=_check_location(target),
+    )
+    assert transfer.id is not None
+    try:
+        result = await _send(
+            ctx,
+            station_id,
+            "diagnostics request",
+            lambda _: cmd.RequestDiagnostics(
+                location=transfer.location, request_id=transfer.request_id
+            ),
+        )
     except DomainError as error:
-        return RequestDiagnosticsPayload(errors=user_errors(error))
+        await diagnostics.transfer_refused(transfer.id, error.code)
+        raise
+    file_name = result.data.get("file_name") or result.data.get("fileName")
+    if file_name:
+        transfer = await diagnostics.record_file_name(transfer.id, str(file_name))
     return RequestDiagnosticsPayload(request=DiagnosticsRequest.from_domain(transfer))
 
 

@@ -8,7 +8,7 @@ from collections.abc import AsyncGenerator
 import strawberry
 
 from api.context import ApiContext, Info
-from api.errors import coded_errors, user_errors
+from api.errors import coded_errors, domain_errors_as
 from api.resolvers.events import operator_scope, scoped_filter
 from api.types.common import PageInfo
 from api.types.diagnostics import (
@@ -60,28 +60,24 @@ async def alerts(
     )
 
 
+@domain_errors_as(AcknowledgeAlertPayload)
 async def acknowledge_alert(info: Info, id: strawberry.ID) -> AcknowledgeAlertPayload:
     ctx = info.context
-    try:
-        principal = ctx.require_principal()
-        alert = await _service(ctx).acknowledge(
-            ctx.acting_org(), parse_id(id, field="id", what="alert"), principal.id
-        )
-    except DomainError as error:
-        return AcknowledgeAlertPayload(errors=user_errors(error))
+    principal = ctx.require_principal()
+    alert = await _service(ctx).acknowledge(
+        ctx.acting_org(), parse_id(id, field="id", what="alert"), principal.id
+    )
     return AcknowledgeAlertPayload(alert=Alert.from_domain(alert))
 
 
+@domain_errors_as(ResolveAlertPayload)
 async def resolve_alert(info: Info, id: strawberry.ID) -> ResolveAlertPayload:
     """Resolve by hand; the condition must then hold for its full duration again to raise anew."""
     ctx = info.context
-    try:
-        principal = ctx.require_principal()
-        alert = await _service(ctx).resolve(
-            ctx.acting_org(), parse_id(id, field="id", what="alert"), principal.id
-        )
-    except DomainError as error:
-        return ResolveAlertPayload(errors=user_errors(error))
+    principal = ctx.require_principal()
+    alert = await _service(ctx).resolve(
+        ctx.acting_org(), parse_id(id, field="id", what="alert"), principal.id
+    )
     return ResolveAlertPayload(alert=Alert.from_domain(alert))
 
 
@@ -95,22 +91,20 @@ async def alert_rules(info: Info, site_id: strawberry.ID | None = None) -> list[
     return [AlertRuleInForce.from_domain(rule, set_for) for rule, set_for in rules]
 
 
+@domain_errors_as(SetAlertRulePayload)
 async def set_alert_rule(info: Info, input: AlertRuleInput) -> SetAlertRulePayload:
     ctx = info.context
-    try:
-        principal = ctx.require_principal()
-        rule = await _service(ctx).set_rule(
-            ctx.acting_org(),
-            kind=input.kind.value,
-            threshold=input.threshold,
-            duration_seconds=input.duration_seconds,
-            severity=input.severity.value if input.severity else None,
-            enabled=input.enabled,
-            site_id=parse_id(input.site_id, field="siteId", what="site") if input.site_id else None,
-            operator_id=principal.id,
-        )
-    except DomainError as error:
-        return SetAlertRulePayload(errors=user_errors(error))
+    principal = ctx.require_principal()
+    rule = await _service(ctx).set_rule(
+        ctx.acting_org(),
+        kind=input.kind.value,
+        threshold=input.threshold,
+        duration_seconds=input.duration_seconds,
+        severity=input.severity.value if input.severity else None,
+        enabled=input.enabled,
+        site_id=parse_id(input.site_id, field="siteId", what="site") if input.site_id else None,
+        operator_id=principal.id,
+    )
     return SetAlertRulePayload(rule=AlertRule.from_domain(rule))
 
 

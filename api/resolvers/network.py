@@ -5,7 +5,7 @@ from __future__ import annotations
 import strawberry
 
 from api.context import Info
-from api.errors import coded_errors, user_errors
+from api.errors import coded_errors, domain_errors_as
 from api.types.common import GeoPointInput, PageInfo
 from api.types.network import (
     CreateSiteInput,
@@ -21,48 +21,43 @@ from api.types.network import (
     StationEdge,
     StationFilterInput,
 )
-from domain.common.errors import DomainError
 from domain.network.service import ConnectorSpec, StationFilter, parse_id
 
 
+@domain_errors_as(CreateSitePayload)
 async def create_site(info: Info, input: CreateSiteInput) -> CreateSitePayload:
     ctx = info.context
-    try:
-        site = await ctx.deps.network.create_site(
-            ctx.acting_org(),
-            name=input.name,
-            address=input.address,
-            latitude=input.location.latitude,
-            longitude=input.location.longitude,
-            timezone=input.timezone,
-        )
-    except DomainError as error:
-        return CreateSitePayload(errors=user_errors(error))
+    site = await ctx.deps.network.create_site(
+        ctx.acting_org(),
+        name=input.name,
+        address=input.address,
+        latitude=input.location.latitude,
+        longitude=input.location.longitude,
+        timezone=input.timezone,
+    )
     return CreateSitePayload(site=Site.from_domain(site))
 
 
+@domain_errors_as(RegisterStationPayload)
 async def register_station(info: Info, input: RegisterStationInput) -> RegisterStationPayload:
     ctx = info.context
-    try:
-        station = await ctx.deps.network.register_station(
-            ctx.acting_org(),
-            site_id=parse_id(input.site_id, field="siteId", what="site"),
-            charge_point_id=input.charge_point_id,
-            name=input.name,
-            password=input.password,
-            connectors=[
-                ConnectorSpec(
-                    connector_id=c.connector_id,
-                    standard=c.standard.value,
-                    max_power_w=round(c.max_power_kw * 1000),
-                )
-                for c in input.connectors
-            ],
-            latitude=input.location.latitude if input.location else None,
-            longitude=input.location.longitude if input.location else None,
-        )
-    except DomainError as error:
-        return RegisterStationPayload(errors=user_errors(error))
+    station = await ctx.deps.network.register_station(
+        ctx.acting_org(),
+        site_id=parse_id(input.site_id, field="siteId", what="site"),
+        charge_point_id=input.charge_point_id,
+        name=input.name,
+        password=input.password,
+        connectors=[
+            ConnectorSpec(
+                connector_id=c.connector_id,
+                standard=c.standard.value,
+                max_power_w=round(c.max_power_kw * 1000),
+            )
+            for c in input.connectors
+        ],
+        latitude=input.location.latitude if input.location else None,
+        longitude=input.location.longitude if input.location else None,
+    )
     return RegisterStationPayload(station=Station.from_domain(station))
 
 

@@ -10,7 +10,7 @@ from beanie import PydanticObjectId
 
 from api.context import Info
 from api.errors import UserError
-from api.types.charging import ChargingSession, IdToken, charging_service
+from api.types.charging import ChargingSession, IdToken
 from domain.identity.models import Driver as DomainDriver
 from domain.identity.tokens import TokenPair
 
@@ -47,33 +47,35 @@ class Driver:
     async def default_payment_method(
         self, info: Info
     ) -> Annotated[PaymentMethod, strawberry.lazy("api.types.billing")] | None:
-        from api.types.billing import PaymentMethod, billing_service
+        from api.types.billing import PaymentMethod
 
-        card = await billing_service(info.context).default_payment_method(PydanticObjectId(self.id))
+        card = await info.context.deps.require_billing().default_payment_method(
+            PydanticObjectId(self.id)
+        )
         return PaymentMethod.from_domain(card) if card else None
 
     @strawberry.field
     async def membership(
         self, info: Info
     ) -> Annotated[Membership, strawberry.lazy("api.types.billing")] | None:
-        from api.types.billing import Membership, billing_service
+        from api.types.billing import Membership
 
-        m = await billing_service(info.context).membership(PydanticObjectId(self.id))
+        m = await info.context.deps.require_billing().membership(PydanticObjectId(self.id))
         if m is None:
             return None
-        plans = await billing_service(info.context).plans_by_id([m.plan_id])
+        plans = await info.context.deps.require_billing().plans_by_id([m.plan_id])
         return Membership.from_domain(m, plans.get(m.plan_id))
 
     @strawberry.field
     async def id_tokens(self, info: Info) -> list[IdToken]:
         """The RFID cards linked to this driver."""
-        tokens = await charging_service(info.context).linked_id_tokens(PydanticObjectId(self.id))
+        tokens = await info.context.deps.charging.linked_id_tokens(PydanticObjectId(self.id))
         return [IdToken.from_domain(t) for t in tokens]
 
     @strawberry.field
     async def active_session(self, info: Info) -> ChargingSession | None:
         """The session not ended yet, if any (the latest one)."""
-        service = charging_service(info.context)
+        service = info.context.deps.charging
         found = await service.active_session_for_driver(PydanticObjectId(self.id))
         return ChargingSession.from_domain(found) if found else None
 

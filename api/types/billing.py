@@ -21,23 +21,10 @@ from domain.billing.models import Membership as DomainMembership
 from domain.billing.models import SessionPayment as DomainPayment
 from domain.billing.reports import RevenueReport as DomainReport
 from domain.billing.reports import RevenueRow as DomainRow
-from domain.billing.service import BillingService
 from domain.charging.models import ChargingSession as DomainSession
 from domain.common.money import Money as DomainMoney
 from domain.tariffs.models import Plan as DomainPlan
 from domain.tariffs.units import price_to_decimal
-
-
-def optional_billing(ctx: ApiContext) -> BillingService | None:
-    service = ctx.deps.billing
-    return service if isinstance(service, BillingService) else None
-
-
-def billing_service(ctx: ApiContext) -> BillingService:
-    service = ctx.deps.billing
-    if not isinstance(service, BillingService):
-        raise RuntimeError("the API was built without a billing service")
-    return service
 
 
 @strawberry.type
@@ -249,7 +236,7 @@ class PaymentRecord:
 
 
 async def session_cost(ctx: ApiContext, session: DomainSession | None) -> Money | None:
-    billing = optional_billing(ctx)
+    billing = ctx.deps.billing
     if billing is None or session is None:
         return None
     cost = await billing.session_cost(session)
@@ -257,7 +244,7 @@ async def session_cost(ctx: ApiContext, session: DomainSession | None) -> Money 
 
 
 async def _payment(ctx: ApiContext, session: DomainSession | None) -> DomainPayment | None:
-    billing = optional_billing(ctx)
+    billing = ctx.deps.billing
     if billing is None or session is None or session.id is None:
         return None
     return await billing.payment_for_session(session.id)

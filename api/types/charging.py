@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from api.context import ApiContext, Info
+from api.context import Info
 from api.errors import UserError
 from api.types.common import Money, PageInfo, kw, utc
 from domain.charging import recording
@@ -20,7 +20,6 @@ from domain.charging.events import SessionUpdated
 from domain.charging.metering import TelemetryRow
 from domain.charging.models import ChargingSession as DomainSession
 from domain.charging.models import IdToken as DomainIdToken
-from domain.charging.service import ChargingService
 from domain.charging.state import SessionStatus
 from domain.common.clock import utcnow
 from domain.common.money import Money as DomainMoney
@@ -29,13 +28,6 @@ if TYPE_CHECKING:
     from api.types.network import PublicStation
 
 strawberry.enum(SessionStatus, name="SessionStatus")
-
-
-def charging_service(ctx: ApiContext) -> ChargingService:
-    service = ctx.deps.charging
-    if not isinstance(service, ChargingService):
-        raise RuntimeError("the API was built without a charging service")
-    return service
 
 
 def kwh(wh: int | None) -> float | None:

@@ -9,7 +9,7 @@ from beanie import PydanticObjectId
 
 from api.context import Info
 from api.errors import UserError, coded_errors
-from api.types.charging import TelemetrySample, charging_service
+from api.types.charging import TelemetrySample
 from api.types.common import DateRangeInput, GeoPoint, GeoPointInput, PageInfo, utc
 from api.types.diagnostics import Alert, StationHealth, health_loader, open_alerts_loader
 from api.types.tariffs import Tariff
@@ -174,7 +174,7 @@ class Station:
         """Each connector's readings in the range (at most 31 days), oldest first."""
         with coded_errors():
             start, end = range.bounds()
-            rows = await charging_service(info.context).telemetry(self.domain.id, start, end)  # type: ignore[arg-type]
+            rows = await info.context.deps.charging.telemetry(self.domain.id, start, end)  # type: ignore[arg-type]
         return [TelemetrySample.from_domain(r) for r in rows]
 
 

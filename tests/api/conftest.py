@@ -22,6 +22,7 @@ from domain.charging.commands import (
     StationCommand,
     StationCommandService,
 )
+from domain.charging.service import ChargingService
 from domain.common.events import InProcessEventBus
 from domain.common.throttle import FailureThrottle
 from domain.identity.models import Organisation
@@ -162,10 +163,12 @@ async def start_api(
     network: NetworkService | None = None,
     events: InProcessEventBus | None = None,
     health_check: Callable[[], Any] = _healthy,
-    charging: Any | None = None,
+    charging: ChargingService | None = None,
 ) -> AsyncIterator[Api]:
     events = events or InProcessEventBus()
     gateway = FakeGateway()
+    network = network or NetworkService(events)
+    commands = StationCommandService(gateway)
     tokens = make_tokens()
     deps = ApiDependencies(
         identity=identity()
@@ -176,11 +179,11 @@ async def start_api(
             sign_up_limit=SlidingWindowLimit(limit=1000, window=60),
         ),
         tokens=tokens,
-        network=network or NetworkService(events),
-        commands=StationCommandService(gateway),
+        network=network,
+        commands=commands,
         events=events,
         health_check=health_check,
-        charging=charging,
+        charging=charging or ChargingService(events, network, commands),
         introspection=introspection,
         limits=limits or ApiLimits(),
     )

@@ -23,6 +23,7 @@ from api.app import ApiDependencies, ApiLimits, create_app
 from api.shared_subscriptions import SLOW_CONSUMER, SharedSubscriptions
 from domain.charging.commands import StationCommandService
 from domain.charging.events import StationTelemetryUpdated
+from domain.charging.service import ChargingService
 from domain.common.clock import utcnow
 from domain.common.events import AlertChanged, InProcessEventBus
 from domain.common.throttle import FailureThrottle
@@ -55,6 +56,8 @@ class Shared:
 async def shared(database: object) -> AsyncIterator[Shared]:
     events = InProcessEventBus()
     tokens = make_tokens()
+    network = NetworkService(events)
+    commands = StationCommandService(FakeGateway())
     deps = ApiDependencies(
         identity=IdentityService(
             tokens,
@@ -62,10 +65,11 @@ async def shared(database: object) -> AsyncIterator[Shared]:
             sign_up_limit=SlidingWindowLimit(limit=1000, window=60),
         ),
         tokens=tokens,
-        network=NetworkService(events),
-        commands=StationCommandService(FakeGateway()),
+        network=network,
+        commands=commands,
         events=events,
         health_check=lambda: asyncio.sleep(0, {"status": "ok"}),
+        charging=ChargingService(events, network, commands),
         limits=ApiLimits(),
     )
     sharing = create_app(deps, subscription_queue_size=QUEUE)
