@@ -1,12 +1,13 @@
 # laddnet: two commands on a fresh machine with Python 3.11+ and pip.
 #   make run    the whole service on the embedded defaults (MongoDB, OCPP, API, demo fleet)
 #   make test   lint, types, import contracts and the whole test suite
+#   make test-fast   the pure rules and domain unit tests only (no MongoDB): the quick loop
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test check lint typecheck contracts pytest browser bench schema clean
+.PHONY: install run test test-fast check lint typecheck contracts pytest browser bench schema clean
 
 install: $(STAMP)
 
@@ -49,6 +50,9 @@ pytest: install browser
 check: lint typecheck contracts
 
 test: check pytest
+
+test-fast: install
+	$(BIN)/pytest -q -m unit $(PYTEST_ARGS)
 
 schema: install
 	$(BIN)/laddnet export-schema > schema.graphql

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
@@ -37,3 +38,20 @@ async def database(request: pytest.FixtureRequest, mongodb_uri: str) -> AsyncIte
     finally:
         await db.client.drop_database(name)
         await db.client.close()
+
+
+# ``make test-fast`` (``pytest -m unit``): the pure rules and the domain's unit tests, no MongoDB.
+DOMAIN_TESTS = Path(__file__).parent / "domain"
+STORE_FIXTURES = frozenset({"database", "mongodb_uri"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A domain test that needs no store is a unit test; elsewhere a module opts in with
+    ``pytestmark = pytest.mark.unit``. A unit test that asks for the store is a mistake."""
+    for item in items:
+        uses_store = bool(STORE_FIXTURES & set(getattr(item, "fixturenames", ())))
+        if item.get_closest_marker("unit") is not None:
+            if uses_store:
+                raise pytest.UsageError(f"{item.nodeid} is marked unit but uses MongoDB")
+        elif not uses_store and DOMAIN_TESTS in item.path.parents:
+            item.add_marker(pytest.mark.unit)

@@ -10,6 +10,8 @@ import pytest
 from api.errors import UserError, domain_errors_as
 from domain.common.errors import InvalidInput
 
+pytestmark = pytest.mark.unit
+
 
 @dataclass
 class Payload:

@@ -25,6 +25,8 @@ from laddnet.cluster.codec import (
     event_types,
 )
 
+pytestmark = pytest.mark.unit
+
 AT = datetime(2025, 3, 1, 12, 30, 15, 123456, tzinfo=UTC)
 CET = timezone(timedelta(hours=1))
 BASE = {"org_id": "o1", "at": AT, "station_id": "s1", "site_id": "site1"}

@@ -10,6 +10,8 @@ from pydantic import ValidationError
 
 from laddnet.settings import Settings, settings_table
 
+pytestmark = pytest.mark.unit
+
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 

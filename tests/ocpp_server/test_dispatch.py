@@ -26,6 +26,8 @@ from ocpp_server.rpc.router import RobustRouting
 from ocpp_server.v16 import ChargePoint16
 from ocpp_server.v201 import ChargePoint201
 
+pytestmark = pytest.mark.unit
+
 
 class Sent:
     """A stand-in websocket: what was sent, nothing to receive."""

@@ -13,6 +13,8 @@ from hypothesis import strategies as st
 
 from ocpp_server.rpc import fastpath
 
+pytestmark = pytest.mark.unit
+
 METER_VALUES = {
     "connectorId": 1,
     "transactionId": 5,

@@ -15,6 +15,8 @@ from simulator.model import ConnectorModel, Session
 from simulator.profiles import Profile, ProfileStore
 from simulator.variables import DeviceConfig, default_variables
 
+pytestmark = pytest.mark.unit
+
 soc = st.floats(0, 100)
 power = st.floats(1_000, 350_000)
 

@@ -119,7 +119,8 @@ async def test_201_started_replayed_and_updated_before_started_make_one_session(
     assert count == 1
 
 
-def test_running_sessions_follow_their_state_and_expire() -> None:
+def test_running_sessions_follow_their_state_and_expire(database: object) -> None:
+    # beanie documents can only be built once beanie is bound: the store fixture binds it
     running = RunningSessions(refresh=60.0, capacity=2)
     station = PydanticObjectId()
 
