@@ -87,6 +87,10 @@ COMMANDS: list[Any] = [
     c.UpdateFirmware(location="https://fw/", retrieve_at=AT.astimezone(CET), retries=2),
     c.SetChargingProfile(connector_id=1, profile={"id": 5, "stackLevel": 0, "limits": [1, 2]}),
     c.ClearChargingProfile(profile_id=5),
+    c.SetNetworkProfile(
+        configuration_slot=2, csms_url="wss://csms.example/ocpp", security_profile=3
+    ),
+    c.CertificateSigned(certificate_chain="-----BEGIN CERTIFICATE-----", certificate_type=None),
 ]
 
 
