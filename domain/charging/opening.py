@@ -162,6 +162,10 @@ class SessionOpener:
 
     def _opened(self, session: ChargingSession, now: datetime) -> ChargingSession:
         self.store.running.put(session)
+        if session.transaction_id is not None:  # a transaction new here: none of its samples
+            self.store.samples.opened(
+                (session.station_id, session.connector_id, session.transaction_id)
+            )
         self.events.publish(recording.session_event(session, now))
         return session
 

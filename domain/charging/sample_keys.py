@@ -4,14 +4,15 @@ query to tell a replay from new samples:
 - the keys of the samples stored lately: a retried message is recognised at once;
 - per stream (station, connector, transaction) the time of the latest sample stored: samples all
   later than it cannot be stored already, so their write skips the check of the keys the store
-  holds. Anything else (the first samples of a stream this process has seen, an offline backlog
-  sent late, a replay after a restart) is checked against the store before it is inserted."""
+  holds (a transaction this process started has none stored). Anything else (a stream this process
+  has not seen, an offline backlog sent late, a replay after a restart) is checked against the
+  store before it is inserted."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from beanie import PydanticObjectId
 
@@ -43,6 +44,10 @@ class RecentSampleKeys:
         stream (False when it stored none lately: the store is asked)."""
         latest = self._latest.get(stream)
         return latest is not None and all(at > latest for at in times)
+
+    def opened(self, stream: Stream) -> None:
+        """A transaction this process just started: none of its samples can be stored yet."""
+        self.stored(stream, [datetime.min.replace(tzinfo=UTC)])
 
     def stored(self, stream: Stream, times: Iterable[datetime]) -> None:
         top = max(times, default=None)
