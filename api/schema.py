@@ -71,6 +71,7 @@ from api.types.network import (
     StationConnection,
 )
 from api.types.reports import Bottleneck, PeakHours, UsageReport
+from api.types.settlement import UnsettledSession
 from api.types.tariffs import CreatePlanPayload, CreateTariffPayload, Plan, Tariff
 
 
@@ -98,6 +99,9 @@ class Query:
     revenue_report: RevenueReport = strawberry.field(resolver=billing.revenue_report)
     payments: list[PaymentRecord] = strawberry.field(resolver=billing.payments)
     payments_csv: str = strawberry.field(resolver=billing.payments_csv)
+    unsettled_sessions: list[UnsettledSession] = strawberry.field(
+        resolver=billing.unsettled_sessions
+    )
 
 
 @strawberry.type

@@ -40,6 +40,19 @@ class ChargingForBilling:
     ) -> ChargingSession | None:
         return await self.charging.store.session_holding(station_id, connector_id)
 
+    async def ended_sessions(
+        self,
+        stored_since: datetime,
+        *,
+        after: ChargingSession | None,
+        limit: int,
+        org_id: PydanticObjectId | None = None,
+    ) -> list[ChargingSession]:
+        cursor = (after.updated_at, after.id) if after is not None and after.id else None
+        return await self.charging.store.final_sessions_since(
+            stored_since, after=cursor, limit=limit, org_id=org_id
+        )
+
     async def samples(self, session: ChargingSession) -> Sequence[MeterSample]:
         if session.transaction_id is None:
             return []

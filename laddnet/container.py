@@ -167,7 +167,10 @@ class Container:
                 asyncio.create_task(
                     _every(DIAGNOSTICS_TICK_SECONDS, self.diagnostics.tick), name="diagnostics-tick"
                 ),
-                asyncio.create_task(self.billing.run_retries(30.0), name="billing-retries"),
+                asyncio.create_task(
+                    self.billing.run_settlement(self.settings.settlement_interval),
+                    name="billing-settlement",
+                ),
             ]
         else:
             # Once per cluster, not once per node: only the lease holder runs these.
@@ -183,8 +186,11 @@ class Container:
                     name="diagnostics-tick",
                 ),
                 asyncio.create_task(
-                    _every(30.0, only_while_held(lease, self.billing.retry_pending)),
-                    name="billing-retries",
+                    _every(
+                        self.settings.settlement_interval,
+                        only_while_held(lease, self.billing.reconcile),
+                    ),
+                    name="billing-settlement",
                 ),
                 asyncio.create_task(
                     _every(DEAD_NODE_SWEEP_SECONDS, only_while_held(lease, sweep)),

@@ -112,6 +112,12 @@ class Settings(BaseSettings):
     stripe_webhook_secret: SecretStr | None = Field(
         default=None, description="Secret used to verify Stripe webhook signatures."
     )
+    settlement_interval: float = Field(
+        default=15.0,
+        gt=0,
+        description="Seconds between settlement reconciliations (ended sessions without a "
+        "settled payment are settled; failed attempts retried with backoff).",
+    )
 
     # Demo and operations
     demo: bool = Field(

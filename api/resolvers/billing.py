@@ -1,5 +1,5 @@
 """setUpPaymentMethod, setDefaultPaymentMethod, subscribe, cancelMembership, refundSession,
-revenueReport, payments, paymentsCsv."""
+revenueReport, payments, paymentsCsv, unsettledSessions."""
 
 from __future__ import annotations
 
@@ -22,8 +22,10 @@ from api.types.billing import (
     SetUpPaymentMethodPayload,
 )
 from api.types.common import DateRangeInput
+from api.types.settlement import UnsettledSession
 from domain.billing.models import Membership as DomainMembership
 from domain.billing.reports import RevenueGroupBy as DomainGroupBy
+from domain.common.errors import InvalidInput
 from domain.network.service import parse_id
 
 
@@ -111,3 +113,13 @@ async def payments_csv(info: Info, range: DateRangeInput) -> str:
     with coded_errors():
         start, end = range.bounds()
         return await ctx.deps.require_billing().payments_csv(ctx.reading_org(), start, end)
+
+
+async def unsettled_sessions(info: Info, first: int = 100) -> list[UnsettledSession]:
+    """The organisation's ended sessions whose payment is not settled yet, and why."""
+    ctx = info.context
+    with coded_errors():
+        if not 1 <= first <= 500:
+            raise InvalidInput("first is 1 to 500", field="first")
+        rows = await ctx.deps.require_billing().unsettled_sessions(ctx.reading_org(), limit=first)
+    return [UnsettledSession.from_domain(u) for u in rows]

@@ -43,3 +43,8 @@ class InvalidWebhook(DomainError):
 
 class PaymentConflict(Conflict):
     pass
+
+
+class ProviderForgot(PaymentDeclined):
+    """The payment provider no longer knows an object laddnet refers to (a customer, a payment
+    method, an intent): made again or asked for again, never a permanent decline."""

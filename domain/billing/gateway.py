@@ -3,9 +3,11 @@
 Every call that moves or reserves money takes an ``idempotency_key``: the provider must treat a repeat
 with the same key as the same request (Stripe does), so a retry never charges twice.
 
-Failures come back as two domain errors only:
+Failures come back as these domain errors only:
 - ``PaymentDeclined``: the provider answered and said no (card declined, authentication needed,
   invalid request about the payment itself). Not worth retrying with the same card.
+- ``ProviderForgot`` (a ``PaymentDeclined``): the provider does not know an object we name (a
+  customer or payment method it lost): make it again or ask for it again.
 - ``GatewayUnavailable``: the provider could not be reached or failed on its side. Retry later.
 """
 
@@ -76,6 +78,10 @@ class PaymentGateway(Protocol):
         self, *, email: str, name: str, driver_id: str, idempotency_key: str
     ) -> str: ...
 
+    async def customer_exists(self, customer_id: str) -> bool:
+        """False when the provider no longer knows the customer (or it was deleted)."""
+        ...
+
     async def set_up_payment_method(self, customer_id: str) -> SetupDetails: ...
 
     async def attach_payment_method(
@@ -118,6 +124,13 @@ class PaymentGateway(Protocol):
 
     async def retrieve_intent(self, intent_id: str) -> IntentState: ...
 
+    async def find_intent(
+        self, *, customer_id: str, since: datetime, metadata: dict[str, str]
+    ) -> IntentState | None:
+        """An intent made for ``customer_id`` after ``since`` carrying ``metadata`` that holds or
+        took money: how an answer that never came is recovered without paying twice."""
+        ...
+
     async def refund(
         self, intent_id: str, amount: int, *, reason: str | None, idempotency_key: str
     ) -> RefundState: ...
@@ -136,6 +149,10 @@ class PaymentGateway(Protocol):
         self, subscription_id: str, *, idempotency_key: str
     ) -> SubscriptionState:
         """Cancel at the end of the paid period."""
+        ...
+
+    async def retrieve_subscription(self, subscription_id: str) -> SubscriptionState | None:
+        """The subscription as the provider has it now (None: it does not know it)."""
         ...
 
     async def retrieve_invoice(self, invoice_id: str) -> InvoiceState: ...

@@ -96,7 +96,7 @@ class Memberships:
             idempotency_key=f"laddnet-membership-{membership.id}-{membership.updated_at.timestamp()}",
         )
         membership.subscription_id = state.id
-        self._apply(membership, state)
+        self._apply(membership, state, utcnow())
         await repo.save_membership(membership)
         if state.latest_invoice_id:
             await self._record_invoice(membership, state.latest_invoice_id)
@@ -115,7 +115,7 @@ class Memberships:
                 membership.subscription_id,
                 idempotency_key=f"laddnet-membership-{membership.id}-cancel-{membership.subscription_id}",
             )
-            self._apply(membership, state)
+            self._apply(membership, state, utcnow())
         await repo.save_membership(membership)
         return membership
 
@@ -143,7 +143,9 @@ class Memberships:
         return membership, MemberBenefits(plan.energy_discount_percent, remaining)
 
     @staticmethod
-    def _apply(membership: Membership, state: SubscriptionState) -> None:
+    def _apply(membership: Membership, state: SubscriptionState, at: datetime) -> None:
+        """``state`` as the provider had it at ``at`` (an answer we got, an event it sent)."""
+        membership.provider_state_at = at
         start = state.current_period_start
         previous = membership.current_period_start
         if start is not None and (previous is None or as_utc(previous) != start):
@@ -153,11 +155,29 @@ class Memberships:
         membership.current_period_end = state.current_period_end
         membership.status = membership_status(state)
 
-    async def apply_subscription(self, state: SubscriptionState) -> Membership | None:
+    async def apply_subscription(
+        self, state: SubscriptionState, *, at: datetime | None = None
+    ) -> Membership | None:
+        """A subscription state the provider sent (a webhook), as of ``at`` (the event's time).
+        The provider does not promise the order of its events: one older than the state stored
+        is ignored, so a late ``customer.subscription.created`` cannot resurrect a cancelled
+        membership. None: not ours, or older than what we know."""
         membership = await repo.membership_by_subscription(state.id)
         if membership is None:
             return None
-        self._apply(membership, state)
+        at = as_utc(at) if at is not None else utcnow()
+        known = membership.provider_state_at
+        # the provider's event times are whole seconds: only an earlier second is older
+        if known is not None and at < as_utc(known).replace(microsecond=0):
+            log.info(
+                "subscription %s: ignoring a %s state from %s, older than the one stored (%s)",
+                state.id,
+                state.status,
+                at.isoformat(),
+                as_utc(known).isoformat(),
+            )
+            return None
+        self._apply(membership, state, at)
         await repo.save_membership(membership)
         return membership
 

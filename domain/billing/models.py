@@ -28,6 +28,8 @@ class BillingCustomer(Document):
     driver_id: PydanticObjectId
     customer_id: str
     default_card: Card | None = None
+    # how many times the customer was made again because the provider no longer knew it
+    generation: int = 0
     created_at: datetime = Field(default_factory=utcnow)
 
     class Settings:
@@ -127,6 +129,11 @@ class SessionPayment(Document):
     settling_until: datetime | None = None  # a settlement claim (one worker at a time)
     attempts: int = 0
     last_error: str | None = None
+    # when an unsettled payment is tried again (backoff after each failure); None: as soon as due
+    next_attempt_at: datetime | None = None
+    # a hold or charge was sent and its answer never came: before sending another, the provider
+    # is asked whether it made one (a payment intent carrying this payment's metadata)
+    provider_attempt_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
     ended_at: datetime | None = None
@@ -148,6 +155,7 @@ class SessionPayment(Document):
             ),
             IndexModel([("org_id", ASCENDING), ("receipt.issued_at", ASCENDING)]),
             IndexModel([("status", ASCENDING), ("updated_at", ASCENDING)]),
+            IndexModel([("status", ASCENDING), ("next_attempt_at", ASCENDING)]),
             IndexModel("intent_id"),
         ]
 
@@ -177,6 +185,9 @@ class Membership(Document):
     current_period_start: datetime | None = None
     current_period_end: datetime | None = None
     included_wh_used: int = 0  # in the current period
+    # when the provider's state applied last was current (its event's time, or our call's):
+    # older events are ignored (webhooks come in any order)
+    provider_state_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
 

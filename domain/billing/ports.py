@@ -37,6 +37,18 @@ class ChargingPort(Protocol):
         """The session holding the connector now, if any."""
         ...
 
+    async def ended_sessions(
+        self,
+        stored_since: datetime,
+        *,
+        after: ChargingSession | None,
+        limit: int,
+        org_id: PydanticObjectId | None = None,
+    ) -> list[ChargingSession]:
+        """Final sessions (ENDED, FAILED) last written at or after ``stored_since``, in the order
+        they were written (``updated_at``, then id), the page after ``after``."""
+        ...
+
     async def samples(self, session: ChargingSession) -> Sequence[StoredSample]:
         """The meter samples stored for the session's transaction."""
         ...

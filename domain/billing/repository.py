@@ -22,7 +22,7 @@ from domain.billing.models import (
     SessionPayment,
     WebhookEvent,
 )
-from domain.common.clock import utcnow
+from domain.common.clock import as_utc, utcnow
 
 # -- customers ----------------------------------------------------------------------------------
 
@@ -40,6 +40,30 @@ async def insert_customer(customer: BillingCustomer) -> tuple[BillingCustomer, b
         assert existing is not None
         return existing, False
     return customer, True
+
+
+async def replace_customer(
+    customer: BillingCustomer, customer_id: str, generation: int
+) -> BillingCustomer:
+    """Point the driver at a new provider customer (the old one is gone), unless another worker
+    did first: the stored customer either way. The default card stays (repair re-attaches it)."""
+    doc = await BillingCustomer.get_pymongo_collection().find_one_and_update(
+        {"driver_id": customer.driver_id, "customer_id": customer.customer_id},
+        {"$set": {"customer_id": customer_id, "generation": generation}},
+        return_document=ReturnDocument.AFTER,
+    )
+    if doc is not None:
+        replaced: BillingCustomer = BillingCustomer.model_validate(doc)
+        return replaced
+    current = await get_customer(customer.driver_id)
+    assert current is not None
+    return current
+
+
+async def clear_default_card(driver_id: PydanticObjectId, card_id: str) -> None:
+    await BillingCustomer.get_pymongo_collection().update_one(
+        {"driver_id": driver_id, "default_card.id": card_id}, {"$set": {"default_card": None}}
+    )
 
 
 async def set_default_card(driver_id: PydanticObjectId, card: Card) -> None:
@@ -99,18 +123,69 @@ async def claim_settlement(payment_id: PydanticObjectId, until: datetime) -> Ses
     return SessionPayment.model_validate(doc) if doc else None
 
 
-async def unsettled(older_than: datetime, limit: int) -> list[SessionPayment]:
-    """Payments still open: pending retries, stale holds of starts that never finished."""
+_OPEN = {"$nin": [s.value for s in SETTLED]}
+
+
+async def due_settlements(now: datetime, limit: int) -> list[SessionPayment]:
+    """Payments of ended sessions (priced: ``amount_due`` set) not settled yet whose next attempt
+    is due and which no worker holds, the longest waiting first."""
     return (
         await SessionPayment.find(
             {
-                "status": {"$nin": [s.value for s in SETTLED]},
-                "updated_at": {"$lt": older_than},
+                "status": _OPEN,
+                "session_id": {"$ne": None},
+                "amount_due": {"$ne": None},
+                "$and": [
+                    {"$or": [{"next_attempt_at": None}, {"next_attempt_at": {"$lte": now}}]},
+                    {"$or": [{"settling_until": None}, {"settling_until": {"$lt": now}}]},
+                ],
             }
         )
-        .sort("+updated_at")
+        .sort("+next_attempt_at", "+_id")
         .limit(limit)
         .to_list()
+    )
+
+
+async def stale_starts(created_before: datetime, limit: int) -> list[SessionPayment]:
+    """Payments of app starts that never got their session (the start died half-way)."""
+    return (
+        await SessionPayment.find(
+            {"status": _OPEN, "session_id": None, "created_at": {"$lt": created_before}}
+        )
+        .sort("+created_at")
+        .limit(limit)
+        .to_list()
+    )
+
+
+async def open_payments_of_org(org_id: PydanticObjectId, limit: int) -> list[SessionPayment]:
+    """The organisation's payments of ended sessions that are not settled yet."""
+    return (
+        await SessionPayment.find({"org_id": org_id, "status": _OPEN, "amount_due": {"$ne": None}})
+        .sort("+ended_at", "+_id")
+        .limit(limit)
+        .to_list()
+    )
+
+
+# -- the settlement reconciler's progress -------------------------------------------------------
+
+RECONCILER = "billing_reconciler"
+
+
+async def settlement_watermark() -> datetime | None:
+    """Every ended session stored (``updated_at``) before this was found with its payment
+    priced; the reconciler scans from here (less a margin)."""
+    coll = SessionPayment.get_pymongo_collection().database[RECONCILER]
+    doc = await coll.find_one({"_id": "settlement"})
+    return as_utc(doc["watermark"]) if doc and doc.get("watermark") else None
+
+
+async def set_settlement_watermark(at: datetime) -> None:
+    coll = SessionPayment.get_pymongo_collection().database[RECONCILER]
+    await coll.update_one(
+        {"_id": "settlement"}, {"$set": {"watermark": at, "updated_at": utcnow()}}, upsert=True
     )
 
 

@@ -8,11 +8,13 @@ Who does what (each takes its collaborators in its constructor; ``compose_billin
 - ``Settlement`` (settlement.py): the receipt and the money when a session ends.
 - ``HoldWatch`` (holds.py): a running session is stopped when its cost reaches its hold.
 - ``SessionCosts`` (costs.py): the cost a driver sees, live or from the receipt.
-- ``PaymentRetries`` (retries.py), ``Refunds``, ``Webhooks``, ``RevenueReports``.
+- ``SettlementReconciler`` (reconciler.py): every ended session settled once, from stored state.
+- ``Refunds``, ``Webhooks``, ``RevenueReports``.
 Other contexts are reached through ``ports`` only.
 
 Sessions are followed through charging's ``SessionUpdated`` events (``run``): an ended one is
-settled, a running one checked against its hold; ``PaymentRetries`` is the safety net.
+settled at once, a running one checked against its hold. Events are only the fast path: the
+``SettlementReconciler`` (``run_settlement``) settles from what is stored whatever they missed.
 """
 
 from __future__ import annotations
@@ -39,9 +41,9 @@ from domain.billing.models import (
     SessionPayment,
 )
 from domain.billing.ports import BillingPorts, ChargingPort
+from domain.billing.reconciler import Reconciled, SettlementReconciler, Unsettled
 from domain.billing.refunds import Refunds
 from domain.billing.reports import RevenueGroupBy, RevenueReport, RevenueReports
-from domain.billing.retries import PaymentRetries
 from domain.billing.settlement import Settlement
 from domain.billing.starts import PaidStarts
 from domain.billing.webhooks import Webhooks
@@ -71,7 +73,7 @@ class BillingService:
         settlement: Settlement,
         costs: SessionCosts,
         holds: HoldWatch | None,
-        retries: PaymentRetries,
+        reconciler: SettlementReconciler,
         refunds: Refunds,
         webhooks: Webhooks,
         reports: RevenueReports,
@@ -85,7 +87,7 @@ class BillingService:
         self.settlement = settlement
         self.costs = costs
         self.holds = holds
-        self.retries = retries
+        self.reconciler = reconciler
         self.refunds = refunds
         self.webhooks = webhooks
         self.reports = reports
@@ -118,11 +120,20 @@ class BillingService:
                 except Exception:
                     log.exception("billing could not handle session %s", event.session_id)
 
-    async def run_retries(self, interval: float = 30.0) -> None:
-        await self.retries.run(interval)
+    async def run_settlement(self, interval: float = 15.0) -> None:
+        """Reconcile at once (start-up), then every ``interval`` seconds until cancelled."""
+        await self.reconciler.run(interval)
+
+    async def reconcile(self, *, now: datetime | None = None) -> Reconciled:
+        return await self.reconciler.reconcile(now=now)
 
     async def retry_pending(self, *, now: datetime | None = None, limit: int = 200) -> int:
-        return await self.retries.retry_pending(now=now, limit=limit)
+        return await self.reconciler.retry_pending(now=now, limit=limit)
+
+    async def unsettled_sessions(
+        self, org_id: PydanticObjectId, *, limit: int = 100
+    ) -> list[Unsettled]:
+        return await self.reconciler.unsettled(org_id, limit=limit)
 
     # -- use cases the edges call ---------------------------------------------------------------
 
@@ -137,8 +148,10 @@ class BillingService:
             driver_id, station_id, connector_id, payment_method_id
         )
 
-    async def finalize(self, session: ChargingSession, *, now: datetime | None = None) -> None:
-        await self.settlement.finalize(session, now=now)
+    async def finalize(
+        self, session: ChargingSession, *, now: datetime | None = None
+    ) -> SessionPayment | None:
+        return await self.settlement.finalize(session, now=now)
 
     async def set_up_payment_method(self, driver_id: PydanticObjectId) -> PaymentSetup:
         return await self.customers.set_up_payment_method(driver_id)
@@ -243,15 +256,16 @@ def compose_billing(
     *,
     stop_at_hold: bool = True,
     hold_timeout: timedelta = timedelta(minutes=5),
-    retry_after: timedelta = timedelta(seconds=30),
     settle_claim: timedelta = timedelta(seconds=60),
+    lookback: timedelta = timedelta(days=7),
 ) -> BillingService:
     """Billing's collaborators wired together over ``ports`` (the composition root's adapters).
-    ``stop_at_hold``: stop a session whose cost reaches its hold (through ``ports.charging``)."""
+    ``stop_at_hold``: stop a session whose cost reaches its hold (through ``ports.charging``);
+    ``lookback``: how far back the first reconciliation looks for ended sessions."""
     customers = Customers(gateway, ports.drivers)
     memberships = Memberships(gateway, customers, ports.tariffs)
     pricing = SessionPricing(ports.charging, ports.network, ports.tariffs, memberships)
-    settlement = Settlement(gateway, pricing, settle_claim=settle_claim)
+    settlement = Settlement(gateway, pricing, customers, settle_claim=settle_claim)
     refunds = Refunds(gateway)
     return BillingService(
         gateway,
@@ -262,12 +276,8 @@ def compose_billing(
         settlement=settlement,
         costs=SessionCosts(pricing),
         holds=HoldWatch(ports.charging, pricing) if stop_at_hold else None,
-        retries=PaymentRetries(
-            settlement,
-            refunds,
-            ports.charging,
-            hold_timeout=hold_timeout,
-            retry_after=retry_after,
+        reconciler=SettlementReconciler(
+            settlement, refunds, ports.charging, hold_timeout=hold_timeout, lookback=lookback
         ),
         refunds=refunds,
         webhooks=Webhooks(gateway, memberships),

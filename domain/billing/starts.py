@@ -17,12 +17,18 @@ from beanie import PydanticObjectId
 from domain.billing import repository as repo
 from domain.billing.costing import SessionPricing
 from domain.billing.customers import Customers
-from domain.billing.errors import GatewayUnavailable
-from domain.billing.gateway import PaymentGateway
+from domain.billing.errors import (
+    GatewayUnavailable,
+    NoPaymentMethod,
+    PaymentDeclined,
+    ProviderForgot,
+)
+from domain.billing.gateway import IntentState, PaymentGateway
 from domain.billing.models import PaymentStatus, SessionPayment
 from domain.billing.ports import ChargingPort, NetworkPort
 from domain.billing.settlement import Settlement
 from domain.charging.models import ChargingSession
+from domain.common.clock import utcnow
 from domain.common.errors import ConnectorBusy, InvalidInput
 
 log = logging.getLogger(__name__)
@@ -100,18 +106,29 @@ class PaidStarts:
         return session
 
     async def _place_hold(self, payment: SessionPayment, amount: int) -> None:
-        assert payment.customer_id and payment.payment_method_id
+        assert payment.customer_id and payment.payment_method_id and payment.driver_id
+        await self.settlement.mark_attempt(payment, utcnow())
         try:
-            intent = await self.gateway.authorize(
-                customer_id=payment.customer_id,
-                payment_method_id=payment.payment_method_id,
-                amount=amount,
-                currency=payment.currency,
-                metadata={"session_payment": str(payment.id), "station": str(payment.station_id)},
-                idempotency_key=payment.idempotency_key("authorize"),
-            )
+            intent = await self._authorize(payment, amount)
+        except ProviderForgot:
+            # the provider lost the customer or the card: made again (or asked for again), then
+            # the hold once more
+            payment.provider_attempt_at = None
+            customer = await self.customers.repair(payment.driver_id)
+            card = customer.default_card
+            if card is None:
+                raise NoPaymentMethod(
+                    "your payment method is no longer known: add one again",
+                    field="paymentMethodId",
+                ) from None
+            payment.customer_id = customer.customer_id
+            payment.payment_method_id = card.id
+            payment.payment_method_label = card.brand
+            await self.settlement.mark_attempt(payment, utcnow())
+            intent = await self._authorize(payment, amount)
         except GatewayUnavailable as error:
-            # never stop charging for an outage: charge off-session once the session ends
+            # never stop charging for an outage: charge off-session once the session ends (the
+            # hold, if it was made after all, is found and used then: provider_attempt_at)
             log.warning("payment provider unreachable at start; charging later: %s", error)
             payment.status = PaymentStatus.PENDING
             payment.off_session = True
@@ -119,7 +136,24 @@ class PaidStarts:
             payment.attempts += 1
             await repo.save_payment(payment)
             return
+        except PaymentDeclined:
+            payment.provider_attempt_at = None
+            raise
         payment.intent_id = intent.id
         payment.amount_authorized = intent.amount
         payment.status = PaymentStatus.AUTHORIZED
+        payment.provider_attempt_at = None
         await repo.save_payment(payment)
+
+    async def _authorize(self, payment: SessionPayment, amount: int) -> IntentState:
+        assert payment.customer_id and payment.payment_method_id
+        return await self.gateway.authorize(
+            customer_id=payment.customer_id,
+            payment_method_id=payment.payment_method_id,
+            amount=amount,
+            currency=payment.currency,
+            metadata={"session_payment": str(payment.id), "station": str(payment.station_id)},
+            idempotency_key=payment.idempotency_key(
+                f"authorize-{payment.customer_id}-{payment.payment_method_id}"
+            ),
+        )

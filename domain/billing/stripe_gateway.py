@@ -11,6 +11,10 @@ What localstripe (1.15) lacks, and how this code behaves there:
   still accepts and treats as prices, and subscriptions name them as ``items[].plan``.
 - A partial capture is recorded by localstripe as a full capture plus a refund of the rest; real
   Stripe reports ``amount_received``. ``_intent`` reads either.
+- localstripe keeps everything in memory: after its restart every customer and payment method is
+  unknown (404), which ``ProviderForgot`` reports so billing makes them again or asks again.
+- There is no Search API: ``find_intent`` looks for an intent by its metadata through the
+  customer's recent charges (``/v1/charges?customer=…&created[gt]=…``), which both support.
 """
 
 from __future__ import annotations
@@ -21,7 +25,12 @@ from typing import Any
 
 import stripe
 
-from domain.billing.errors import GatewayUnavailable, InvalidWebhook, PaymentDeclined
+from domain.billing.errors import (
+    GatewayUnavailable,
+    InvalidWebhook,
+    PaymentDeclined,
+    ProviderForgot,
+)
 from domain.billing.gateway import (
     CardDetails,
     IntentState,
@@ -118,7 +127,45 @@ class StripeGateway:
             customer_id=customer_id,
         )
 
+    async def customer_exists(self, customer_id: str) -> bool:
+        try:
+            with _errors():
+                customer = await self.client.v1.customers.retrieve_async(customer_id)
+        except ProviderForgot:
+            return False
+        return not bool(customer.to_dict().get("deleted"))
+
     # -- payment intents ------------------------------------------------------------------------
+
+    async def find_intent(
+        self, *, customer_id: str, since: datetime, metadata: dict[str, str]
+    ) -> IntentState | None:
+        """The customer's payment intent created after ``since`` whose metadata holds all of
+        ``metadata`` and which holds or took money (requires_capture, processing, succeeded)."""
+        params: Any = {
+            "customer": customer_id,
+            "created": {"gt": int(since.timestamp())},
+            "limit": 100,
+        }
+        seen: set[str] = set()
+        try:
+            with _errors():
+                charges = await self.client.v1.charges.list_async(params)
+        except ProviderForgot:
+            return None  # the customer is gone, and with it anything it paid
+        for charge in charges.data:
+            intent_id = _id_of(charge.to_dict().get("payment_intent"))
+            if intent_id is None or intent_id in seen:
+                continue
+            seen.add(intent_id)
+            with _errors():
+                intent = await self.client.v1.payment_intents.retrieve_async(intent_id)
+            found = intent.to_dict().get("metadata") or {}
+            if all(found.get(k) == v for k, v in metadata.items()):
+                state = await self._intent(intent)
+                if state.status in ("requires_capture", "processing", "succeeded"):
+                    return state
+        return None
 
     async def authorize(
         self,
@@ -284,6 +331,14 @@ class StripeGateway:
             )
         return subscription_state(sub.to_dict())
 
+    async def retrieve_subscription(self, subscription_id: str) -> SubscriptionState | None:
+        try:
+            with _errors():
+                sub = await self.client.v1.subscriptions.retrieve_async(subscription_id)
+        except ProviderForgot:
+            return None
+        return subscription_state(sub.to_dict())
+
     async def retrieve_invoice(self, invoice_id: str) -> InvoiceState:
         with _errors():
             invoice = await self.client.v1.invoices.retrieve_async(invoice_id)
@@ -368,6 +423,12 @@ class _errors:
         if isinstance(error, stripe.AuthenticationError | stripe.PermissionError):
             raise GatewayUnavailable("the payment provider refused our credentials") from error
         status = error.http_status or 0
+        if isinstance(error, stripe.InvalidRequestError) and (
+            status == 404 or error.code == "resource_missing"
+        ):
+            raise ProviderForgot(
+                error.user_message or f"the payment provider does not know it ({error.param})"
+            ) from error
         if isinstance(error, stripe.InvalidRequestError) and 400 <= status < 500:
             raise PaymentDeclined(error.user_message or "the payment provider refused") from error
         raise GatewayUnavailable(f"the payment provider failed ({status})") from error

@@ -2,13 +2,15 @@
 
 Handled: payment_intent.succeeded / payment_intent.payment_failed (reconcile a payment whose answer
 was lost), charge.dispute.* (flag the session's payment), charge.refunded (log), subscription
-created/updated/deleted (membership status and period), invoice.paid / invoice.payment_succeeded
+created/updated/deleted (membership status and period; an event older than the state stored is
+ignored, since the provider does not keep their order), invoice.paid / invoice.payment_succeeded
 (membership revenue). Anything else is stored and acknowledged.
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from typing import Any
 
 from domain.billing import repository as repo
@@ -36,11 +38,13 @@ class Webhooks:
             previous = await repo.get_event(event_id)
             if previous is not None and previous.handled_at is not None:
                 return "duplicate"
-        outcome = await self._handle(kind, obj)
+        created = event.get("created")
+        at = datetime.fromtimestamp(created, UTC) if isinstance(created, int | float) else None
+        outcome = await self._handle(kind, obj, at)
         await repo.mark_event_handled(event_id, outcome)
         return outcome
 
-    async def _handle(self, kind: str, obj: dict[str, Any]) -> str:
+    async def _handle(self, kind: str, obj: dict[str, Any], at: datetime | None) -> str:
         if kind in ("payment_intent.succeeded", "payment_intent.payment_failed"):
             return await self._intent_event(kind, obj)
         if kind.startswith("charge.dispute."):
@@ -49,7 +53,7 @@ class Webhooks:
             log.info("provider reports refunds on charge %s", obj.get("id"))
             return "handled"
         if kind.startswith("customer.subscription."):
-            membership = await self.memberships.apply_subscription(subscription_state(obj))
+            membership = await self.memberships.apply_subscription(subscription_state(obj), at=at)
             return "handled" if membership is not None else "ignored"
         if kind in ("invoice.paid", "invoice.payment_succeeded"):
             return await self._invoice_paid(obj)

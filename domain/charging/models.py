@@ -104,6 +104,8 @@ class ChargingSession(Document):
             IndexModel(
                 [("station_id", ASCENDING), ("connector_id", ASCENDING), ("status", ASCENDING)]
             ),
+            # billing's settlement reconciler: final sessions in the order they were written
+            IndexModel([("status", ASCENDING), ("updated_at", ASCENDING), ("_id", ASCENDING)]),
         ]
 
 

@@ -13,7 +13,7 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from domain.charging.models import ChargingSession
 from domain.charging.recording import FLAG_ENERGY_BACKWARDS, MeterUpdate
-from domain.charging.state import ACTIVE, RUNNING, SessionStatus
+from domain.charging.state import ACTIVE, FINAL, RUNNING, SessionStatus
 
 
 async def insert_session(session: ChargingSession) -> str | None:
@@ -135,6 +135,27 @@ async def session_by_transaction(
     return await ChargingSession.find_one(
         {"station_id": station_id, "transaction_id": transaction_id}
     )
+
+
+async def final_sessions_since(
+    stored_since: datetime,
+    *,
+    after: tuple[datetime, PydanticObjectId] | None,
+    limit: int,
+    org_id: PydanticObjectId | None = None,
+) -> list[ChargingSession]:
+    """ENDED and FAILED sessions written at or after ``stored_since``, by (updated_at, id), the
+    page after ``after`` (billing's settlement reconciler reads these)."""
+    query: dict[str, Any] = {
+        "status": {"$in": [s.value for s in FINAL]},
+        "updated_at": {"$gte": stored_since},
+    }
+    if org_id is not None:
+        query["org_id"] = org_id
+    if after is not None:
+        at, last_id = after
+        query["$or"] = [{"updated_at": {"$gt": at}}, {"updated_at": at, "_id": {"$gt": last_id}}]
+    return await ChargingSession.find(query).sort("+updated_at", "+_id").limit(limit).to_list()
 
 
 async def session_holding(lock: str) -> ChargingSession | None:

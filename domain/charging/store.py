@@ -125,6 +125,20 @@ class ChargingStore:
         await self._settle(station_id=station_id)
         return await session_repo.session_by_start_key(start_key)
 
+    async def final_sessions_since(
+        self,
+        stored_since: datetime,
+        *,
+        after: tuple[datetime, PydanticObjectId] | None,
+        limit: int,
+        org_id: PydanticObjectId | None = None,
+    ) -> list[ChargingSession]:
+        """ENDED and FAILED sessions written since ``stored_since`` (billing's reconciler)."""
+        await self._settle()
+        return await session_repo.final_sessions_since(
+            stored_since, after=after, limit=limit, org_id=org_id
+        )
+
     async def session_holding(
         self, station_id: PydanticObjectId, connector_id: int
     ) -> ChargingSession | None:

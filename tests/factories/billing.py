@@ -59,10 +59,19 @@ def sign(payload: bytes, *, secret: str = WEBHOOK_SECRET, at: int | None = None)
     return f"t={ts},v1={mac}"
 
 
-def event_body(event_id: str, kind: str, obj: dict[str, Any]) -> bytes:
-    return json.dumps(
-        {"id": event_id, "object": "event", "type": kind, "data": {"object": obj}}
-    ).encode()
+def event_body(
+    event_id: str, kind: str, obj: dict[str, Any], *, created: int | None = None
+) -> bytes:
+    """A Stripe event; ``created``: when the provider made it (unix seconds), as Stripe sends."""
+    event: dict[str, Any] = {
+        "id": event_id,
+        "object": "event",
+        "type": kind,
+        "data": {"object": obj},
+    }
+    if created is not None:
+        event["created"] = created
+    return json.dumps(event).encode()
 
 
 def energy(at: datetime, wh: int, power_w: int | None = None) -> MeterReading:

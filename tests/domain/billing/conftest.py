@@ -71,7 +71,8 @@ class StationsCharging(ChargingForBilling):
     async def stop(self, session: ChargingSession) -> object:
         if self.on_stop is None:
             return await super().stop(session)
-        return await self.on_stop(session)
+        await self.on_stop(session)
+        return None
 
 
 @dataclass
