@@ -22,7 +22,9 @@ from domain.charging.commands import (
     StationCommand,
     StationCommandService,
 )
+from domain.charging.models import ChargingSession as DomainSession
 from domain.charging.service import ChargingService
+from domain.charging.state import SessionStatus as DomainStatus
 from domain.common.clock import utcnow
 from domain.common.events import InProcessEventBus
 from domain.network.models import Station
@@ -333,3 +335,42 @@ async def test_webhooks_need_a_valid_signature_and_are_handled_once(w: World) ->
         "/webhooks/stripe", content=body, headers={"Stripe-Signature": sign(body)}
     )
     assert again.status_code == 200 and again.json()["outcome"] == "duplicate"
+
+
+async def test_operators_see_ended_sessions_not_settled_yet_and_why(w: World) -> None:
+    token, station = await operator_station(w)
+    # a session that ended while billing was away (its event never reached billing)
+    ended = DomainSession(
+        org_id=station.org_id,
+        site_id=station.site_id,
+        station_id=station.id,  # type: ignore[arg-type]
+        charge_point_id=station.charge_point_id,
+        connector_id=1,
+        ocpp_version="1.6",
+        status=DomainStatus.ENDED,
+        started_at=utcnow() - timedelta(minutes=30),
+        ended_at=utcnow() - timedelta(minutes=5),
+        meter_start_wh=0,
+        last_meter_wh=2_000,
+        energy_wh=2_000,
+    )
+    await ended.insert()
+    query = (
+        "query { unsettledSessions { session { id status } paymentStatus reason attempts "
+        "nextAttemptAt } }"
+    )
+    body = await w.api.gql(query, token=token)
+    assert "errors" not in body, body
+    [row] = [r for r in body["data"]["unsettledSessions"] if r["session"]["id"] == str(ended.id)]
+    assert row["session"]["status"] == "ENDED" and row["paymentStatus"] is None
+    assert "not settled yet" in row["reason"] and row["attempts"] == 0
+
+    await w.billing.reconcile()  # what runs at start-up and every LADDNET_SETTLEMENT_INTERVAL
+    body = await w.api.gql(query, token=token)
+    assert str(ended.id) not in {r["session"]["id"] for r in body["data"]["unsettledSessions"]}
+    payment = await SessionPayment.find_one({"session_id": ended.id})
+    assert payment is not None and payment.status is PaymentStatus.UNPAID  # nobody to charge
+    assert payment.receipt is not None and payment.receipt.total == 700
+
+    anonymous = await w.api.gql(query)
+    assert anonymous["data"] is None and anonymous["errors"]
