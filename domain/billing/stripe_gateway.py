@@ -20,17 +20,12 @@ What localstripe (1.15) lacks, and how this code behaves there:
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 import stripe
 
-from domain.billing.errors import (
-    GatewayUnavailable,
-    InvalidWebhook,
-    PaymentDeclined,
-    ProviderForgot,
-)
+from domain.billing.errors import InvalidWebhook, PaymentDeclined, ProviderForgot
 from domain.billing.gateway import (
     CardDetails,
     IntentState,
@@ -39,6 +34,7 @@ from domain.billing.gateway import (
     SetupDetails,
     SubscriptionState,
 )
+from domain.billing.stripe_translate import id_of, stripe_errors, subscription_state
 
 log = logging.getLogger(__name__)
 
@@ -70,7 +66,7 @@ class StripeGateway:
     async def create_customer(
         self, *, email: str, name: str, driver_id: str, idempotency_key: str
     ) -> str:
-        with _errors():
+        with stripe_errors():
             customer = await self.client.v1.customers.create_async(
                 {"email": email, "name": name, "metadata": {"driver_id": driver_id}},
                 {"idempotency_key": idempotency_key},
@@ -78,7 +74,7 @@ class StripeGateway:
         return str(customer.id)
 
     async def set_up_payment_method(self, customer_id: str) -> SetupDetails:
-        with _errors():
+        with stripe_errors():
             intent = await self.client.v1.setup_intents.create_async(
                 {"customer": customer_id, "usage": "off_session"}
             )
@@ -100,9 +96,9 @@ class StripeGateway:
     async def attach_payment_method(
         self, customer_id: str, payment_method_id: str, *, make_default: bool = True
     ) -> CardDetails:
-        with _errors():
+        with stripe_errors():
             pm = await self.client.v1.payment_methods.retrieve_async(payment_method_id)
-            owner = _id_of(pm.customer)
+            owner = id_of(pm.customer)
             if owner is None:
                 pm = await self.client.v1.payment_methods.attach_async(
                     pm.id, {"customer": customer_id}
@@ -129,7 +125,7 @@ class StripeGateway:
 
     async def customer_exists(self, customer_id: str) -> bool:
         try:
-            with _errors():
+            with stripe_errors():
                 customer = await self.client.v1.customers.retrieve_async(customer_id)
         except ProviderForgot:
             return False
@@ -149,16 +145,16 @@ class StripeGateway:
         }
         seen: set[str] = set()
         try:
-            with _errors():
+            with stripe_errors():
                 charges = await self.client.v1.charges.list_async(params)
         except ProviderForgot:
             return None  # the customer is gone, and with it anything it paid
         for charge in charges.data:
-            intent_id = _id_of(charge.to_dict().get("payment_intent"))
+            intent_id = id_of(charge.to_dict().get("payment_intent"))
             if intent_id is None or intent_id in seen:
                 continue
             seen.add(intent_id)
-            with _errors():
+            with stripe_errors():
                 intent = await self.client.v1.payment_intents.retrieve_async(intent_id)
             found = intent.to_dict().get("metadata") or {}
             if all(found.get(k) == v for k, v in metadata.items()):
@@ -222,7 +218,7 @@ class StripeGateway:
             "off_session": True,
             "metadata": metadata,
         }
-        with _errors():
+        with stripe_errors():
             intent = await self.client.v1.payment_intents.create_async(
                 params, {"idempotency_key": idempotency_key}
             )
@@ -232,21 +228,21 @@ class StripeGateway:
         return state
 
     async def capture(self, intent_id: str, amount: int, *, idempotency_key: str) -> IntentState:
-        with _errors():
+        with stripe_errors():
             intent = await self.client.v1.payment_intents.capture_async(
                 intent_id, {"amount_to_capture": amount}, {"idempotency_key": idempotency_key}
             )
         return await self._intent(intent)
 
     async def cancel(self, intent_id: str, *, idempotency_key: str) -> IntentState:
-        with _errors():
+        with stripe_errors():
             intent = await self.client.v1.payment_intents.cancel_async(
                 intent_id, options={"idempotency_key": idempotency_key}
             )
         return await self._intent(intent)
 
     async def retrieve_intent(self, intent_id: str) -> IntentState:
-        with _errors():
+        with stripe_errors():
             intent = await self.client.v1.payment_intents.retrieve_async(intent_id)
         return await self._intent(intent)
 
@@ -273,7 +269,7 @@ class StripeGateway:
         if isinstance(latest, dict):
             return latest
         if isinstance(latest, str):
-            with _errors():
+            with stripe_errors():
                 charge = await self.client.v1.charges.retrieve_async(latest)
             return charge.to_dict()
         return None
@@ -286,7 +282,7 @@ class StripeGateway:
             "amount": amount,
             "metadata": {"reason": reason or ""},
         }
-        with _errors():
+        with stripe_errors():
             refund = await self.client.v1.refunds.create_async(
                 params, {"idempotency_key": idempotency_key}
             )
@@ -304,7 +300,7 @@ class StripeGateway:
             "product": {"name": name},
             "metadata": {"plan_id": plan_id},
         }
-        with _errors():
+        with stripe_errors():
             price = await self.client.v1.plans.create_async(
                 params, {"idempotency_key": idempotency_key}
             )
@@ -314,7 +310,7 @@ class StripeGateway:
         self, *, customer_id: str, price_id: str, metadata: dict[str, str], idempotency_key: str
     ) -> SubscriptionState:
         params: Any = {"customer": customer_id, "items": [{"plan": price_id}], "metadata": metadata}
-        with _errors():
+        with stripe_errors():
             sub = await self.client.v1.subscriptions.create_async(
                 params, {"idempotency_key": idempotency_key}
             )
@@ -323,7 +319,7 @@ class StripeGateway:
     async def cancel_subscription(
         self, subscription_id: str, *, idempotency_key: str
     ) -> SubscriptionState:
-        with _errors():
+        with stripe_errors():
             sub = await self.client.v1.subscriptions.update_async(
                 subscription_id,
                 {"cancel_at_period_end": True},
@@ -333,14 +329,14 @@ class StripeGateway:
 
     async def retrieve_subscription(self, subscription_id: str) -> SubscriptionState | None:
         try:
-            with _errors():
+            with stripe_errors():
                 sub = await self.client.v1.subscriptions.retrieve_async(subscription_id)
         except ProviderForgot:
             return None
         return subscription_state(sub.to_dict())
 
     async def retrieve_invoice(self, invoice_id: str) -> InvoiceState:
-        with _errors():
+        with stripe_errors():
             invoice = await self.client.v1.invoices.retrieve_async(invoice_id)
         data = invoice.to_dict()
         return InvoiceState(
@@ -369,66 +365,3 @@ class StripeGateway:
         if not isinstance(data.get("id"), str) or not isinstance(data.get("type"), str):
             raise InvalidWebhook("the body is not a Stripe event")
         return data
-
-
-def subscription_state(data: dict[str, Any]) -> SubscriptionState:
-    item_period: dict[str, Any] = {}
-    items = (data.get("items") or {}).get("data") or []
-    if items and isinstance(items[0], dict):
-        item_period = items[0]  # newer API versions keep the period on the item
-    start = data.get("current_period_start") or item_period.get("current_period_start")
-    end = data.get("current_period_end") or item_period.get("current_period_end")
-    return SubscriptionState(
-        id=str(data["id"]),
-        status=str(data.get("status")),
-        current_period_start=_time(start),
-        current_period_end=_time(end),
-        cancel_at_period_end=bool(data.get("cancel_at_period_end")),
-        latest_invoice_id=_id_of(data.get("latest_invoice")),
-    )
-
-
-def _time(value: Any) -> datetime | None:
-    if isinstance(value, int | float) and value > 0:
-        return datetime.fromtimestamp(value, UTC)
-    return None
-
-
-def _id_of(value: Any) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value
-    found = getattr(value, "id", None)
-    if found is None and isinstance(value, dict):
-        found = value.get("id")
-    return str(found) if found else None
-
-
-class _errors:
-    """Stripe's exceptions → ``PaymentDeclined`` (the provider said no) or ``GatewayUnavailable``."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: Any
-    ) -> None:
-        if error is None or not isinstance(error, stripe.StripeError):
-            return
-        if isinstance(error, stripe.CardError):
-            raise PaymentDeclined(error.user_message or "the card was declined") from error
-        if isinstance(error, stripe.APIConnectionError | stripe.RateLimitError):
-            raise GatewayUnavailable("the payment provider is unreachable") from error
-        if isinstance(error, stripe.AuthenticationError | stripe.PermissionError):
-            raise GatewayUnavailable("the payment provider refused our credentials") from error
-        status = error.http_status or 0
-        if isinstance(error, stripe.InvalidRequestError) and (
-            status == 404 or error.code == "resource_missing"
-        ):
-            raise ProviderForgot(
-                error.user_message or f"the payment provider does not know it ({error.param})"
-            ) from error
-        if isinstance(error, stripe.InvalidRequestError) and 400 <= status < 500:
-            raise PaymentDeclined(error.user_message or "the payment provider refused") from error
-        raise GatewayUnavailable(f"the payment provider failed ({status})") from error

@@ -17,7 +17,7 @@ from domain.billing import repository as repo
 from domain.billing.gateway import PaymentGateway
 from domain.billing.memberships import Memberships
 from domain.billing.models import PaymentStatus, WebhookEvent
-from domain.billing.stripe_gateway import subscription_state
+from domain.billing.stripe_translate import subscription_state
 
 log = logging.getLogger(__name__)
 
