@@ -13,6 +13,7 @@ from domain.charging.timestamps import parse
 from domain.common.clock import utcnow
 from ocpp_server import certificates
 from ocpp_server.context import now_iso
+from ocpp_server.rpc import codes16
 from ocpp_server.rpc.router import RobustRouting
 from ocpp_server.translate import readings
 
@@ -20,6 +21,9 @@ from ocpp_server.translate import readings
 class ChargePoint16(RobustRouting, ChargePoint):
     rpc_error_codes = ("FormationViolation", "FormationViolation", "GenericError")
     known_actions = frozenset(a.value for a in Action)
+
+    def validate_call(self, msg: Any) -> None:
+        codes16.validate_call(msg)  # OCPP-J 1.6's error codes, not 2.0.1's
 
     @on(Action.boot_notification)
     async def on_boot(

@@ -26,6 +26,9 @@ library's ``ChargePoint`` and to ours and compare the answers byte for byte), th
   ``_unique_id_generator``, ``_ocpp_version`` and ``logger``.
 - Validation is the library's private ``ocpp.messages._validate_payload`` itself, called directly:
   the public ``validate_payload`` only adds the thread-pool hop that ``fastpath`` turns off.
+  For a 1.6 station, ``codes16`` re-words a schema failure with OCPP-J 1.6's Table 7 codes (the
+  library answers every version with 2.0.1's ``FormatViolation``); the decision is still the
+  library's validator's.
 
 ``dispatch`` reproduces, once per handler class instead of per message or per connection:
 

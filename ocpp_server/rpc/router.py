@@ -164,7 +164,7 @@ class RobustRouting:
         run an ``@after`` hook as a task."""
         assert route.on is not None
         if route.validate:
-            _validate_payload(msg, self._ocpp_version)
+            self.validate_call(msg)
         schema = get_validator(MessageType.Call, msg.action, self._ocpp_version).schema
         offending = offending_value(msg.payload, schema)
         if offending is not None:
@@ -195,6 +195,10 @@ class RobustRouting:
         await self._send(encode([3, result.unique_id, result.payload]))
         if route.after is not None:
             self._after(route, msg, kwargs)
+
+    def validate_call(self, msg: Call) -> None:
+        """A station's CALL against its schema (the library's validation and error mapping)."""
+        _validate_payload(msg, self._ocpp_version)
 
     def _after(self, route: Route, msg: Call, kwargs: dict[str, Any]) -> None:
         assert route.after is not None
