@@ -9,6 +9,7 @@ from ocpp.v16 import call
 
 from domain.charging import commands as c
 from domain.charging.commands import CommandResult, CommandStatus
+from ocpp_server.wire import PROFILE_TIMES, iso, iso_or_none, wire_time
 
 Interpret = Callable[[Any], CommandResult]
 ACCEPTED_WORDS = frozenset(
@@ -26,8 +27,11 @@ def by_status(response: Any, **data: Any) -> CommandResult:
     )
 
 
-def iso(value: Any) -> str | None:
-    return value.isoformat().replace("+00:00", "Z") if value is not None else None
+def schedule_times(schedule: dict[str, Any]) -> dict[str, Any]:
+    """A schedule or profile with its dateTimes written as laddnet writes every dateTime."""
+    return {
+        k: wire_time(v) if k in PROFILE_TIMES and v is not None else v for k, v in schedule.items()
+    }
 
 
 def profile_16(profile: dict[str, Any]) -> dict[str, Any]:
@@ -40,7 +44,7 @@ def profile_16(profile: dict[str, Any]) -> dict[str, Any]:
         "stack_level": profile.get("stackLevel", 0),
         "charging_profile_purpose": purpose,
         "charging_profile_kind": profile.get("kind", "Absolute"),
-        "charging_schedule": profile["schedule"],
+        "charging_schedule": schedule_times(profile["schedule"]),
     }
     if "transactionId" in profile:
         out["transaction_id"] = int(profile["transactionId"])
@@ -99,8 +103,8 @@ def build(command: c.StationCommand) -> tuple[Any, Interpret]:
         case c.RequestDiagnostics():
             payload = call.GetDiagnostics(
                 location=command.location,
-                start_time=iso(command.start_time),
-                stop_time=iso(command.stop_time),
+                start_time=iso_or_none(command.start_time),
+                stop_time=iso_or_none(command.stop_time),
             )
             return payload, lambda r: CommandResult(
                 CommandStatus.ACCEPTED, data={"file_name": r.file_name}

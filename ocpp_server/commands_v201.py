@@ -12,7 +12,8 @@ from ocpp.v201 import call
 
 from domain.charging import commands as c
 from domain.charging.commands import CommandResult, CommandStatus
-from ocpp_server.commands_v16 import Interpret, by_status, iso
+from ocpp_server.commands_v16 import Interpret, by_status, schedule_times
+from ocpp_server.wire import iso
 
 # 1.6 MessageTrigger names the domain uses -> 2.0.1 MessageTriggerEnumType
 TRIGGERS = {"DiagnosticsStatusNotification": "LogStatusNotification"}
@@ -29,7 +30,7 @@ def profile_201(profile: dict[str, Any]) -> dict[str, Any]:
     purpose = profile.get("purpose", "TxDefaultProfile")
     if purpose == "ChargePointMaxProfile":
         purpose = "ChargingStationMaxProfile"
-    schedule = dict(profile["schedule"])
+    schedule = schedule_times(profile["schedule"])
     schedule.setdefault("id", profile["id"])
     out: dict[str, Any] = {
         "id": profile["id"],

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from domain.charging.service import ChargingService
-from domain.common.clock import utcnow
 from domain.diagnostics.station_reports import StationReportLog
 from domain.network.service import NetworkService
 from domain.security.service import StationSecurity
@@ -23,7 +22,3 @@ class HandlerContext:
     security: StationSecurity | None = None  # profiles, keys, certificates (None: not offered)
     # certificates signed in a SignCertificate handler, sent by its @after hook (by station id)
     signed: dict[str, tuple[str, str | None]] = field(default_factory=dict)
-
-
-def now_iso() -> str:
-    return utcnow().isoformat().replace("+00:00", "Z")

@@ -12,10 +12,10 @@ from ocpp.v16.enums import Action
 from domain.charging.timestamps import parse
 from domain.common.clock import utcnow
 from ocpp_server import certificates
-from ocpp_server.context import now_iso
 from ocpp_server.rpc import codes16
 from ocpp_server.rpc.router import RobustRouting
 from ocpp_server.translate import readings
+from ocpp_server.wire import now_iso
 
 
 class ChargePoint16(RobustRouting, ChargePoint):

@@ -14,9 +14,9 @@ from ocpp.v201.enums import Action
 
 from domain.charging.timestamps import parse
 from ocpp_server import certificates
-from ocpp_server.context import now_iso
 from ocpp_server.rpc.router import RobustRouting
 from ocpp_server.translate import readings
+from ocpp_server.wire import now_iso
 
 
 class ChargePoint201(RobustRouting, ChargePoint):

@@ -3,13 +3,17 @@ with the ``ocpp`` library as the charge point over loopback."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from ocpp import exceptions as ocpp_errors
 from ocpp.messages import Call, CallError
 from ocpp.v16 import call
+from ocpp.v201 import call as call201
 
+from domain.charging import commands as c
 from tests.factories.charging import connect_charge_point
 from tests.factories.network import create_station
 from tests.ocpp_server.conftest import Csms
@@ -76,3 +80,56 @@ async def test_a_schema_invalid_16_call_gets_the_code_ocpp_j_16_names(
         # the connection is unharmed: the next message is answered
         answer = await cp.call(call.Heartbeat())
         assert answer.current_time
+
+
+# OCPP 2.0.1 Part 2, dateTime: at most three decimals of a second
+DATETIME_MS = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d{1,3})?Z$")
+PRECISE = datetime(2030, 1, 2, 3, 4, 5, 123456, tzinfo=UTC)
+
+
+async def test_every_201_datetime_laddnet_sends_has_at_most_three_decimals(csms: Csms) -> None:
+    station = await create_station(csms.network, csms.site.org_id, csms.site.id)
+    cp_id = station.charge_point_id
+    async with connect_charge_point(csms.port, cp_id, "2.0.1") as cp:
+        boot = await cp.call(
+            call201.BootNotification(
+                charging_station={"model": "M", "vendor_name": "V"}, reason="PowerUp"
+            )
+        )
+        beat = await cp.call(call201.Heartbeat())
+        assert DATETIME_MS.match(boot.current_time), boot.current_time
+        assert DATETIME_MS.match(beat.current_time), beat.current_time
+
+        sent = [
+            c.UpdateFirmware(
+                location="https://fw.example/2.bin", retrieve_at=PRECISE, request_id=3
+            ),
+            c.RequestDiagnostics(
+                location="https://logs.example/up",
+                request_id=4,
+                start_time=PRECISE,
+                stop_time=PRECISE + timedelta(hours=1),
+            ),
+            c.SetChargingProfile(
+                connector_id=1,
+                profile={
+                    "id": 7,
+                    "purpose": "TxDefaultProfile",
+                    "kind": "Absolute",
+                    "schedule": {
+                        "startSchedule": PRECISE.isoformat(),
+                        "chargingRateUnit": "W",
+                        "chargingSchedulePeriod": [{"startPeriod": 0, "limit": 7400.0}],
+                    },
+                },
+            ),
+        ]
+        for command in sent:
+            result = await csms.commands.send(cp_id, command)
+            assert result.accepted, result
+        got = dict(cp.received)
+    assert got["UpdateFirmware"]["firmware"]["retrieve_date_time"] == "2030-01-02T03:04:05.123Z"
+    assert got["GetLog"]["log"]["oldest_timestamp"] == "2030-01-02T03:04:05.123Z"
+    assert got["GetLog"]["log"]["latest_timestamp"] == "2030-01-02T04:04:05.123Z"
+    schedule = got["SetChargingProfile"]["charging_profile"]["charging_schedule"][0]
+    assert schedule["start_schedule"] == "2030-01-02T03:04:05.123Z"
