@@ -44,6 +44,23 @@ def profile_201(profile: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def trigger(command: c.TriggerMessage) -> call.TriggerMessage:
+    """A StatusNotification is about one connector of one EVSE, so its trigger names both
+    (F06.FR.13: evse with id and connectorId); other messages take an EVSE, or the station."""
+    message = TRIGGERS.get(command.message, command.message)
+    evse: dict[str, Any] | None = None
+    if message == "StatusNotification":
+        if not command.connector_id:
+            raise ValueError(
+                "an OCPP 2.0.1 StatusNotification trigger names one connector (F06.FR.13): "
+                "give the connector"
+            )
+        evse = {"id": command.connector_id, "connector_id": command.evse_connector_id}
+    elif command.connector_id:
+        evse = {"id": command.connector_id}
+    return call.TriggerMessage(requested_message=message, evse=evse)
+
+
 def _variables(r: Any) -> CommandResult:
     rows = [
         {
@@ -95,11 +112,12 @@ def build(command: c.StationCommand) -> tuple[Any, Interpret]:
                 by_status,
             )
         case c.UnlockConnector():
-            return call.UnlockConnector(evse_id=command.connector_id, connector_id=1), by_status
+            payload = call.UnlockConnector(
+                evse_id=command.connector_id, connector_id=command.evse_connector_id
+            )
+            return payload, by_status
         case c.TriggerMessage():
-            evse = {"id": command.connector_id} if command.connector_id else None
-            message = TRIGGERS.get(command.message, command.message)
-            return call.TriggerMessage(requested_message=message, evse=evse), by_status
+            return trigger(command), by_status
         case c.GetConfiguration():
             if not command.keys:
                 return (

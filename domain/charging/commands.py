@@ -69,13 +69,15 @@ class ChangeAvailability:
 
 @dataclass(frozen=True)
 class UnlockConnector:
-    connector_id: int
+    connector_id: int  # 1.6 connectorId; 2.0.1 evseId
+    evse_connector_id: int = 1  # 2.0.1 only: the connector on that EVSE (1.6 has one per id)
 
 
 @dataclass(frozen=True)
 class TriggerMessage:
     message: str  # OCPP 1.6 MessageTrigger names: BootNotification, Heartbeat, MeterValues, ...
-    connector_id: int | None = None
+    connector_id: int | None = None  # 1.6 connectorId; 2.0.1 evse.id
+    evse_connector_id: int = 1  # 2.0.1 only: evse.connectorId, where the message needs one
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ from ocpp.v16 import call
 from ocpp.v201 import call as call201
 
 from domain.charging import commands as c
+from domain.charging.commands import CommandStatus
 from tests.factories.charging import connect_charge_point
 from tests.factories.network import create_station
 from tests.ocpp_server.conftest import Csms
@@ -133,3 +134,30 @@ async def test_every_201_datetime_laddnet_sends_has_at_most_three_decimals(csms:
     assert got["GetLog"]["log"]["latest_timestamp"] == "2030-01-02T04:04:05.123Z"
     schedule = got["SetChargingProfile"]["charging_profile"]["charging_schedule"][0]
     assert schedule["start_schedule"] == "2030-01-02T03:04:05.123Z"
+
+
+async def test_201_status_trigger_names_evse_and_connector_and_unlock_sends_the_one_asked(
+    csms: Csms,
+) -> None:
+    station = await create_station(csms.network, csms.site.org_id, csms.site.id)
+    cp_id = station.charge_point_id
+    async with connect_charge_point(csms.port, cp_id, "2.0.1") as cp:
+        status = c.TriggerMessage(message="StatusNotification", connector_id=2, evse_connector_id=1)
+        assert (await csms.commands.send(cp_id, status)).accepted
+        assert cp.received[-1] == (
+            "TriggerMessage",
+            {"requested_message": "StatusNotification", "evse": {"id": 2, "connector_id": 1}},
+        )
+        meter = c.TriggerMessage(message="MeterValues", connector_id=3)
+        assert (await csms.commands.send(cp_id, meter)).accepted
+        assert cp.received[-1][1]["evse"] == {"id": 3}
+
+        # a whole-station StatusNotification trigger cannot be said in 2.0.1: refused, not sent
+        sent = len(cp.received)
+        whole = await csms.commands.send(cp_id, c.TriggerMessage(message="StatusNotification"))
+        assert whole.status is CommandStatus.FAILED and "F06.FR.13" in (whole.detail or "")
+        assert len(cp.received) == sent
+
+        unlock = c.UnlockConnector(connector_id=2, evse_connector_id=2)
+        assert (await csms.commands.send(cp_id, unlock)).accepted
+        assert cp.received[-1] == ("UnlockConnector", {"evse_id": 2, "connector_id": 2})
