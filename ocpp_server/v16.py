@@ -149,6 +149,20 @@ class ChargePoint16(RobustRouting, ChargePoint):
         await self.ctx.reports.record(self.station, "DiagnosticsStatus", status=status)
         return call_result.DiagnosticsStatusNotification()
 
+    @on(Action.security_event_notification)
+    async def on_security_event(
+        self, type: str, timestamp: str, tech_info: str | None = None, **_: Any
+    ) -> call_result.SecurityEventNotification:
+        """The Security whitepaper's SecurityEventNotification, recorded as 2.0.1's is: a critical
+        event raises the security alert."""
+        await self.ctx.reports.record(
+            self.station,
+            "SecurityEvent",
+            status=type,
+            data={"timestamp": timestamp, "tech_info": tech_info},
+        )
+        return call_result.SecurityEventNotification()
+
     @on(Action.firmware_status_notification)
     async def on_firmware_status(self, status: str) -> call_result.FirmwareStatusNotification:
         await self.ctx.reports.record(self.station, "FirmwareStatus", status=status)

@@ -3,6 +3,8 @@ with the ``ocpp`` library as the charge point over loopback."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -15,6 +17,10 @@ from ocpp.v201 import call as call201
 
 from domain.charging import commands as c
 from domain.charging.commands import CommandStatus
+from domain.diagnostics import report_repository as report_repo
+from domain.diagnostics import repository as diagnostics_repo
+from domain.diagnostics.models import AlertKind
+from domain.diagnostics.service import DiagnosticsService
 from tests.factories.charging import connect_charge_point
 from tests.factories.network import create_station
 from tests.ocpp_server.conftest import Csms
@@ -161,3 +167,42 @@ async def test_201_status_trigger_names_evse_and_connector_and_unlock_sends_the_
         unlock = c.UnlockConnector(connector_id=2, evse_connector_id=2)
         assert (await csms.commands.send(cp_id, unlock)).accepted
         assert cp.received[-1] == ("UnlockConnector", {"evse_id": 2, "connector_id": 2})
+
+
+async def test_a_16_critical_security_event_raises_the_security_alert(csms: Csms) -> None:
+    """The Security whitepaper gives 1.6 the SecurityEventNotification of 2.0.1."""
+    diagnostics = DiagnosticsService(csms.events)
+    consumer = asyncio.create_task(diagnostics.run(csms.events))
+    try:
+        await asyncio.sleep(0)  # subscribed before the station speaks
+        station = await create_station(csms.network, csms.site.org_id, csms.site.id)
+        async with connect_charge_point(csms.port, station.charge_point_id, "1.6") as cp:
+            routine = call.SecurityEventNotification(
+                type="StartupOfTheDevice", timestamp=ts(), tech_info=None
+            )
+            assert await cp.call(routine) is not None
+            tamper = call.SecurityEventNotification(
+                type="TamperDetectionActivated", timestamp=ts(), tech_info="lid opened"
+            )
+            assert await cp.call(tamper) is not None
+        assert station.id is not None
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 5
+        while not (alerts := await diagnostics_repo.open_alerts([station.id])):
+            assert loop.time() < deadline, "no security alert within 5 s"
+            await asyncio.sleep(0.05)
+        assert [(a.kind, a.connector_id) for a in alerts] == [(AlertKind.SECURITY_EVENT, None)]
+        assert "TamperDetectionActivated" in alerts[0].message
+        stored = await report_repo.reports_for_station(station.id, "SecurityEvent")
+        assert sorted(r.status for r in stored) == [
+            "StartupOfTheDevice",
+            "TamperDetectionActivated",
+        ]
+    finally:
+        consumer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await consumer
+
+
+def ts() -> str:
+    return datetime.now(UTC).isoformat().replace("+00:00", "Z")
