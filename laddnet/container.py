@@ -259,7 +259,11 @@ def build_container(
         jwks_audience=settings.jwks_audience,
     )
     identity = IdentityService(tokens=tokens)
-    diagnostics = DiagnosticsService(events, WebhookNotifier(UrllibWebhookTransport()))
+    diagnostics = DiagnosticsService(
+        events,
+        WebhookNotifier(UrllibWebhookTransport()),
+        heartbeat_interval=settings.heartbeat_interval,
+    )
     tls_port = settings.ocpp_tls_port
     if tls_port is None and settings.demo:
         tls_port = DEMO_TLS_PORT

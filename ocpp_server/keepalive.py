@@ -5,12 +5,14 @@ about a kibibyte) that sleeps ``ping_interval``, pings and waits ``ping_timeout`
 does the same from one task: connections queue in the order they are added, each is pinged every
 ``interval`` seconds, and one whose pong has not come ``timeout`` seconds after its ping is closed
 with 1011 "keepalive ping timeout" (what websockets closes it with). The queue holds weak references,
-so a closed connection is not kept alive by it.
+so a closed connection is not kept alive by it. Each pong is reported to ``on_pong`` (OCPP-J lets
+pings stand in for Heartbeats: a station answering them is alive).
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import time
 import weakref
@@ -39,8 +41,10 @@ class Keepalive:
         spawn: Callable[[Coroutine[Any, Any, Any]], None],
         *,
         tick: float | None = None,
+        on_pong: Callable[[ServerConnection], None] | None = None,
     ) -> None:
         self.interval = interval
+        self.on_pong = on_pong
         self.timeout = timeout
         self.tick = tick if tick is not None else min(1.0, interval / 4, timeout / 4)
         self._spawn = spawn
@@ -49,6 +53,12 @@ class Keepalive:
             deque()
         )
         self.timed_out = 0
+
+    def _answered(self, ref: weakref.ref[ServerConnection], pong: asyncio.Future[float]) -> None:
+        ws = ref()
+        answered = not pong.cancelled() and pong.exception() is None
+        if ws is not None and self.on_pong is not None and answered:
+            self.on_pong(ws)
 
     def __len__(self) -> int:
         return len(self._due)
@@ -86,5 +96,7 @@ class Keepalive:
                 except ConnectionClosed:
                     continue
                 pong.add_done_callback(_retrieve)
+                if self.on_pong is not None:
+                    pong.add_done_callback(functools.partial(self._answered, ref))
                 self._waiting.append((now + self.timeout, ref, pong))
             self._due.append((now + self.interval, ref))

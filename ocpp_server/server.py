@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import ssl
+import weakref
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +39,7 @@ from ocpp_server.gateway import OcppGateway
 from ocpp_server.keepalive import Keepalive
 from ocpp_server.registry import Connection, ConnectionRegistry
 from ocpp_server.rpc import fastpath
+from ocpp_server.rpc.router import RobustRouting
 from ocpp_server.v16 import ChargePoint16
 from ocpp_server.v201 import ChargePoint201
 
@@ -110,7 +112,11 @@ class OcppServer:
         self._server: Server | None = None
         self._tls_server: Server | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self.keepalive = Keepalive(ping_interval, ping_timeout, self._spawn)
+        self.keepalive = Keepalive(ping_interval, ping_timeout, self._spawn, on_pong=self._ponged)
+        # a pong is reported by websocket; its handler, while the connection lives
+        self._handlers: weakref.WeakKeyDictionary[ServerConnection, RobustRouting] = (
+            weakref.WeakKeyDictionary()
+        )
 
     async def start(self) -> None:
         self._server = await self._serve(self.port, None)
@@ -182,6 +188,7 @@ class OcppServer:
         handler_cls = ChargePoint16 if version == "1.6" else ChargePoint201
         handler = handler_cls(cp_id, websocket, station, self.context)
         connection = Connection(cp_id, station, websocket, handler, version)
+        self._handlers[websocket] = handler
         self.keepalive.add(websocket)
         old = self.registry.replace(connection)
         await self.deps.network.station_connected(
@@ -210,6 +217,11 @@ class OcppServer:
                     )
                 except Exception:
                     log.exception("station %s: could not record the disconnect", cp_id)
+
+    def _ponged(self, websocket: ServerConnection) -> None:
+        handler = self._handlers.get(websocket)
+        if handler is not None and handler.seen_due():
+            self._spawn(handler.touch())
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.ensure_future(coro)

@@ -35,6 +35,7 @@ class AlertOperations:
     _rules_cache: dict[PydanticObjectId, tuple[float, list[ConfiguredRule]]]
     _tasks: set[asyncio.Task[None]]
     health_writer: HealthWriter
+    heartbeat_interval: float | None  # the one stations are given at boot: OFFLINE's floor
 
     async def _resolve(self, alert: Alert, now: datetime, by: str | None) -> Alert | None:
         resolved = await repo.resolve(alert.id, now, by)  # type: ignore[arg-type]
@@ -97,7 +98,11 @@ class AlertOperations:
             ]
             cached = (time.monotonic() + RULES_TTL_SECONDS, configured)
             self._rules_cache[org_id] = cached
-        return effective_rules(cached[1], str(site_id) if site_id else None)
+        return effective_rules(
+            cached[1],
+            str(site_id) if site_id else None,
+            heartbeat_interval=self.heartbeat_interval,
+        )
 
     async def effective_rules(
         self, org_id: PydanticObjectId, site_id: PydanticObjectId | None = None

@@ -20,13 +20,17 @@ Hysteresis: an alert resolves by itself only once the *clear* condition (past th
 temperature below threshold - margin) has held for as long as the raise condition had to hold
 (``duration_seconds``). Kinds that record a moment rather than a state (ENERGY_REGISTER_BACKWARDS,
 SECURITY_EVENT) never resolve by themselves: an operator resolves them.
+
+OFFLINE's silence threshold is never below two heartbeat intervals (the one laddnet hands stations
+at boot): a station heartbeating on schedule, or answering WebSocket pings, which OCPP-J lets stand
+in for Heartbeats, is not silent.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 
 from domain.common.errors import InvalidInput
@@ -198,10 +202,19 @@ class ConfiguredRule:
     rule: Rule
 
 
+def offline_floor(heartbeat_interval: float) -> float:
+    """The shortest silence that means OFFLINE: two heartbeat intervals (one may be missed)."""
+    return 2.0 * heartbeat_interval
+
+
 def effective_rules(
-    configured: Iterable[ConfiguredRule], site_id: str | None
+    configured: Iterable[ConfiguredRule],
+    site_id: str | None,
+    *,
+    heartbeat_interval: float | None = None,
 ) -> dict[AlertKind, Rule]:
-    """Per kind: the site's rule, else the organisation's, else the default."""
+    """Per kind: the site's rule, else the organisation's, else the default; OFFLINE's threshold
+    raised to ``offline_floor(heartbeat_interval)`` where it is lower."""
     org: dict[AlertKind, Rule] = {}
     site: dict[AlertKind, Rule] = {}
     for c in configured:
@@ -209,4 +222,8 @@ def effective_rules(
             org[c.rule.kind] = c.rule
         elif site_id is not None and c.site_id == site_id:
             site[c.rule.kind] = c.rule
-    return {k: site.get(k) or org.get(k) or default_rule(k) for k in AlertKind}
+    rules = {k: site.get(k) or org.get(k) or default_rule(k) for k in AlertKind}
+    offline = rules[AlertKind.OFFLINE]
+    if heartbeat_interval and offline.threshold < offline_floor(heartbeat_interval):
+        rules[AlertKind.OFFLINE] = replace(offline, threshold=offline_floor(heartbeat_interval))
+    return rules

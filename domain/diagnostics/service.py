@@ -59,9 +59,16 @@ STALE_AFTER_SECONDS = 900  # a connector silent this long is not judged on its l
 
 
 class DiagnosticsService(AlertOperations, HealthOperations, TransferTracking):
-    def __init__(self, events: EventBus, notifier: AlertNotifier | None = None) -> None:
+    def __init__(
+        self,
+        events: EventBus,
+        notifier: AlertNotifier | None = None,
+        *,
+        heartbeat_interval: float | None = None,
+    ) -> None:
         self.events = events
         self.notifier = notifier
+        self.heartbeat_interval = heartbeat_interval
         self._stations: dict[PydanticObjectId, StationMemory] = {}
         self._rules_cache: dict[PydanticObjectId, tuple[float, list[ConfiguredRule]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()

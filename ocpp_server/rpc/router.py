@@ -114,6 +114,15 @@ class RobustRouting:
         """Record that the station was seen."""
         await self.ctx.network.station_seen(self.station)
 
+    def seen_due(self) -> bool:
+        """Whether a sign of life now is to be recorded (at most every ``seen_every`` seconds):
+        any frame, and a pong to a WebSocket ping, which OCPP-J lets stand in for a Heartbeat."""
+        now = time.monotonic()
+        if now - self._last_seen < self.seen_every:
+            return False
+        self._last_seen = now
+        return True
+
     async def route_message(self, raw_msg: str | bytes) -> None:
         frames_log.debug("%s: receive message %s", self.id, raw_msg)
         try:
@@ -121,15 +130,12 @@ class RobustRouting:
         except OCPPError as exc:
             msg = None
             error = exc
-        now = time.monotonic()
-        if now - self._last_seen >= self.seen_every:
-            self._last_seen = now
-            # a Heartbeat's handler records the visit itself: one write, not two
-            if msg is None or getattr(msg, "action", None) != "Heartbeat":
-                try:
-                    await self.touch()
-                except Exception:
-                    log.exception("%s: could not record that the station was seen", self.id)
+        # (seen_due first, always: a Heartbeat's handler records the visit itself, one write)
+        if self.seen_due() and (msg is None or getattr(msg, "action", None) != "Heartbeat"):
+            try:
+                await self.touch()
+            except Exception:
+                log.exception("%s: could not record that the station was seen", self.id)
         if msg is None:
             await self._rpc_error(raw_msg, error)
             return

@@ -21,6 +21,8 @@ from domain.diagnostics import report_repository as report_repo
 from domain.diagnostics import repository as diagnostics_repo
 from domain.diagnostics.models import AlertKind
 from domain.diagnostics.service import DiagnosticsService
+from domain.network import repository as network_repo
+from ocpp_server.server import OcppDependencies, OcppServer
 from tests.factories.charging import connect_charge_point
 from tests.factories.network import create_station
 from tests.ocpp_server.conftest import Csms
@@ -206,3 +208,38 @@ async def test_a_16_critical_security_event_raises_the_security_alert(csms: Csms
 
 def ts() -> str:
     return datetime.now(UTC).isoformat().replace("+00:00", "Z")
+
+
+async def test_a_station_answering_pings_but_silent_in_ocpp_stays_seen(csms: Csms) -> None:
+    """OCPP-J lets WebSocket pings stand in for Heartbeats: a pong is a sign of life."""
+    server = OcppServer(
+        OcppDependencies(network=csms.network, charging=csms.charging, events=csms.events),
+        host="127.0.0.1",
+        port=0,
+        node_id="ping-node",
+        heartbeat_interval=60,
+        ping_interval=0.2,
+        ping_timeout=5.0,
+    )
+    await server.start()
+    try:
+        station = await create_station(csms.network, csms.site.org_id, csms.site.id)
+        assert station.id is not None
+        async with connect_charge_point(server.port, station.charge_point_id, "1.6"):
+            loop = asyncio.get_running_loop()
+            deadline = loop.time() + 10
+            while True:  # no OCPP message at all: only the client's automatic pongs
+                stored = await network_repo.get_station(station.id)
+                assert stored is not None
+                if (
+                    stored.online
+                    and stored.connected_at is not None
+                    and stored.last_seen_at is not None
+                    and stored.last_seen_at > stored.connected_at
+                ):
+                    break
+                assert loop.time() < deadline, "a pong was not recorded as a sign of life"
+                await asyncio.sleep(0.1)
+            assert server.keepalive.timed_out == 0
+    finally:
+        await server.stop()

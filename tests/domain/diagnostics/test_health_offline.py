@@ -154,3 +154,22 @@ async def test_alert_changes_go_to_the_organisations_webhook_signed_and_retried(
     assert url == "https://ops.example.com/hook" and b'"FAULTED"' in body
     assert verify(secret, body, headers[SIGNATURE_HEADER], now=int(utcnow().timestamp()))
     await diag.aclose()
+
+
+async def test_the_offline_threshold_follows_the_heartbeat_interval_handed_out() -> None:
+    """With a 900 s heartbeat interval, an online station quiet for 700 s is on schedule, not
+    OFFLINE (the default 600 s would say it is); past two intervals it is."""
+    bus = InProcessEventBus()
+    network, station = await online_station(bus)
+    diag = DiagnosticsService(bus, heartbeat_interval=900)
+    heard = utcnow()
+    await network.station_seen(station, heard)
+    sid = station.id
+    assert sid is not None
+    await diag.check_offline(heard + timedelta(seconds=700 + 300))  # + the rule's duration
+    assert await Alert.find({"station_id": sid, "kind": "OFFLINE"}).count() == 0
+    assert (
+        await diag.health_for_station(station.org_id, sid, heard + timedelta(seconds=700))
+    ).status != "OFFLINE"
+    await diag.check_offline(heard + timedelta(seconds=1801 + 300))
+    assert await Alert.find({"station_id": sid, "kind": "OFFLINE"}).count() == 1

@@ -89,3 +89,20 @@ def test_hysteresis_period_is_the_duration_and_moments_never_self_resolve() -> N
     assert rule.auto_resolve
     assert not default_rule(AlertKind.SECURITY_EVENT).auto_resolve
     assert not default_rule(AlertKind.ENERGY_REGISTER_BACKWARDS).auto_resolve
+
+
+def test_offline_silence_is_never_shorter_than_two_heartbeat_intervals() -> None:
+    """A station heartbeating on the interval laddnet handed it is not silent (issue 11)."""
+    tight = Rule(AlertKind.OFFLINE, 120.0, 300, Severity.CRITICAL)
+    configured = [ConfiguredRule(None, tight)]
+    assert effective_rules([], None, heartbeat_interval=900)[AlertKind.OFFLINE].threshold == 1800
+    assert effective_rules(configured, None, heartbeat_interval=300)[AlertKind.OFFLINE] == Rule(
+        AlertKind.OFFLINE, 600.0, 300, Severity.CRITICAL
+    )
+    # a threshold above the floor is the operator's, as set; without an interval nothing changes
+    assert effective_rules([], None, heartbeat_interval=60)[AlertKind.OFFLINE].threshold == 600
+    assert effective_rules(configured, None)[AlertKind.OFFLINE] == tight
+    # the other kinds are untouched
+    assert effective_rules([], None, heartbeat_interval=900)[AlertKind.OVERHEATING] == (
+        default_rule(AlertKind.OVERHEATING)
+    )
