@@ -91,7 +91,7 @@ def build(command: c.StationCommand) -> tuple[Any, Interpret]:
     match command:
         case c.RemoteStart():
             payload = call.RequestStartTransaction(
-                id_token={"id_token": command.id_tag, "type": "Central"},
+                id_token={"id_token": command.id_tag, "type": command.id_token_type},
                 remote_start_id=command.remote_start_id or 0,
                 evse_id=command.connector_id,
                 charging_profile=profile_201(command.charging_profile)

@@ -9,13 +9,24 @@ from ocpp.routing import after, on
 from ocpp.v16 import ChargePoint, call_result
 from ocpp.v16.enums import Action
 
+from domain.charging.id_tokens import IdTagInfo
 from domain.charging.timestamps import parse
 from domain.common.clock import utcnow
 from ocpp_server import certificates
 from ocpp_server.rpc import codes16
 from ocpp_server.rpc.router import RobustRouting
 from ocpp_server.translate import readings
-from ocpp_server.wire import now_iso
+from ocpp_server.wire import iso, now_iso
+
+
+def id_tag_info(info: IdTagInfo) -> dict[str, Any]:
+    """OCPP 1.6 IdTagInfo: the status, and the token's expiryDate and parentIdTag where it has
+    them (``None``s are left out on the wire)."""
+    return {
+        "status": info.status.value,
+        "expiry_date": iso(info.expiry_date) if info.expiry_date else None,
+        "parent_id_tag": info.parent_id_tag,
+    }
 
 
 class ChargePoint16(RobustRouting, ChargePoint):
@@ -63,8 +74,8 @@ class ChargePoint16(RobustRouting, ChargePoint):
 
     @on(Action.authorize)
     async def on_authorize(self, id_tag: str) -> call_result.Authorize:
-        status = await self.ctx.charging.authorize(id_tag)
-        return call_result.Authorize(id_tag_info={"status": status.value})
+        info = await self.ctx.charging.id_tag_info(id_tag)
+        return call_result.Authorize(id_tag_info=id_tag_info(info))
 
     @on(Action.start_transaction)
     async def on_start_transaction(
@@ -85,7 +96,7 @@ class ChargePoint16(RobustRouting, ChargePoint):
         )
         return call_result.StartTransaction(
             transaction_id=int(result.session.transaction_id or 0),
-            id_tag_info={"status": result.id_tag_status.value},
+            id_tag_info=id_tag_info(result.id_tag_info or IdTagInfo(result.id_tag_status)),
         )
 
     @on(Action.meter_values)
@@ -124,7 +135,8 @@ class ChargePoint16(RobustRouting, ChargePoint):
         )
         if result.id_tag_status is None:
             return call_result.StopTransaction()
-        return call_result.StopTransaction(id_tag_info={"status": result.id_tag_status.value})
+        info = result.id_tag_info or IdTagInfo(result.id_tag_status)
+        return call_result.StopTransaction(id_tag_info=id_tag_info(info))
 
     @on(Action.sign_certificate)  # Security whitepaper
     async def on_sign_certificate(self, csr: str, **_: Any) -> call_result.SignCertificate:

@@ -49,6 +49,7 @@ class RemoteStart:
     id_tag: str
     remote_start_id: int | None = None  # 2.0.1 remoteStartId
     charging_profile: dict[str, Any] | None = None
+    id_token_type: str = "Central"  # 2.0.1 IdTokenEnumType: Central (app), ISO14443 (RFID card)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
+from datetime import datetime
 
 from beanie import PydanticObjectId
 
@@ -15,11 +17,38 @@ from domain.charging import repository as repo
 from domain.charging.errors import InvalidIdTag
 from domain.charging.models import IdToken, IdTokenStatus
 from domain.common.batching import GroupCommit
+from domain.common.clock import as_utc, utcnow
 from domain.common.errors import AlreadyExists
 
 ID_TAG_MAX = 20  # OCPP 1.6 IdToken is CiString20
 # the id tag a driver's app sessions carry: "APP" + 17 hex digits (20 characters, CiString20)
 APP_TAG = re.compile(r"APP[0-9A-F]{17}")
+
+
+@dataclass(frozen=True)
+class IdTagInfo:
+    """What a station is told about a token (OCPP 1.6 IdTagInfo)."""
+
+    status: IdTokenStatus
+    expiry_date: datetime | None = None
+    parent_id_tag: str | None = None
+
+
+def tag_info(token: IdToken | None, now: datetime) -> IdTagInfo:
+    """Unknown tokens are Invalid; an Accepted token past its expiry date is Expired."""
+    if token is None:
+        return IdTagInfo(IdTokenStatus.INVALID)
+    expiry = as_utc(token.expiry_date) if token.expiry_date else None
+    status = token.status
+    if status is IdTokenStatus.ACCEPTED and expiry is not None and expiry <= now:
+        status = IdTokenStatus.EXPIRED
+    return IdTagInfo(status, expiry, token.parent_id_tag)
+
+
+def token_type(id_tag: str) -> str:
+    """The 2.0.1 IdTokenEnumType of a tag laddnet sends: its own app tags are Central, any other
+    tag (an RFID card a driver linked or an operator typed in) ISO14443."""
+    return "Central" if is_app_tag(id_tag) else "ISO14443"
 
 
 class IdTokens:
@@ -34,8 +63,11 @@ class IdTokens:
 
     async def status(self, id_tag: str) -> IdTokenStatus:
         """What a station is told on Authorize: unknown tags are Invalid."""
-        token = await self.find(id_tag)
-        return token.status if token is not None else IdTokenStatus.INVALID
+        return (await self.info(id_tag)).status
+
+    async def info(self, id_tag: str) -> IdTagInfo:
+        """The status with the token's expiry date and parent id tag."""
+        return tag_info(await self.find(id_tag), utcnow())
 
     async def link(
         self, driver_id: PydanticObjectId, id_tag: str, *, org_id: PydanticObjectId | None = None

@@ -32,6 +32,8 @@ class IdToken(Document):
     driver_id: PydanticObjectId | None = None
     org_id: PydanticObjectId | None = None
     status: IdTokenStatus = IdTokenStatus.ACCEPTED
+    expiry_date: datetime | None = None  # OCPP idTagInfo.expiryDate: Expired after it
+    parent_id_tag: str | None = None  # OCPP idTagInfo.parentIdTag: a group (e.g. a fleet card)
     created_at: datetime = Field(default_factory=utcnow)
 
     class Settings:

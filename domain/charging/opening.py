@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from domain.charging import recording, timestamps
-from domain.charging.id_tokens import IdTokens
+from domain.charging.id_tokens import IdTokens, tag_info
 from domain.charging.models import ChargingSession, IdToken, IdTokenStatus
 from domain.charging.results import StartResult, lock_key, station_oid
 from domain.charging.sequences import TransactionIds
@@ -61,7 +61,8 @@ class SessionOpener:
         reported = timestamp.isoformat() if timestamp else "?"
         key = f"{station.id}|{connector_id}|{id_tag}|{reported}|{meter_start_wh}"
         token = await self.id_tokens.find(id_tag)
-        status = token.status if token is not None else IdTokenStatus.INVALID
+        info = tag_info(token, now)
+        status = info.status
         at, flag = timestamps.check(timestamp, now)
         flags = {flag} if flag else set()
         if status is not IdTokenStatus.ACCEPTED:
@@ -89,7 +90,7 @@ class SessionOpener:
         )
         if session.start_key == key and session.transaction_id != values["transaction_id"]:
             log.info("replayed StartTransaction for transaction %s", session.transaction_id)
-        return StartResult(session, status)
+        return StartResult(session, status, info)
 
     async def _next_transaction_id(self) -> str:
         return str(await self.transaction_ids.next())

@@ -195,7 +195,8 @@ class TransactionRecorder:
         """OCPP 1.6 StopTransaction; a retry records nothing twice, an unknown transaction is
         recorded as an orphan and still confirmed."""
         now = utcnow()
-        status = await self.id_tokens.status(id_tag) if id_tag else None
+        info = await self.id_tokens.info(id_tag) if id_tag else None
+        status = info.status if info else None
         norm = metering.normalise(transaction_data or [], now)
         # the store waits for this station's meter writes in flight before it reads
         session = await self.store.session_by_transaction(station_oid(station), transaction_id)
@@ -213,11 +214,11 @@ class TransactionRecorder:
                 "id_tag": id_tag,
             }
             await self._orphan(station, transaction_id, "StopTransaction", data, now)
-            return StopResult(None, status)
+            return StopResult(None, status, info)
         new = await self.samples.keep(station, session.connector_id, transaction_id, norm.samples)
         if session.status is SessionStatus.ENDED:
             self.store.running.drop(session)
-            return StopResult(session, status)  # a retry: the stop is recorded already
+            return StopResult(session, status, info)  # a retry: the stop is recorded already
         at, flag = timestamps.check(timestamp, now)
         recording.add_flags(session, norm.flags | ({flag} if flag else set()))
         if flag:
@@ -225,7 +226,7 @@ class TransactionRecorder:
         recording.apply_samples(session, new)
         recording.end(session, at=at, reason=reason, meter_stop_wh=meter_stop_wh)
         await self.save(session, now)
-        return StopResult(session, status)
+        return StopResult(session, status, info)
 
     async def _orphan(
         self,

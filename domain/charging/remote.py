@@ -10,7 +10,7 @@ from beanie import PydanticObjectId
 from domain.charging import recording
 from domain.charging.commands import RemoteStart, RemoteStop, StationCommandService
 from domain.charging.errors import InvalidIdTag
-from domain.charging.id_tokens import ID_TAG_MAX, IdTokens
+from domain.charging.id_tokens import ID_TAG_MAX, IdTokens, token_type
 from domain.charging.models import ChargingSession
 from domain.charging.results import lock_key, station_oid
 from domain.charging.sequences import next_remote_start_id
@@ -112,7 +112,10 @@ class RemoteControl:
         result = await self.commands.send(
             station.charge_point_id,
             RemoteStart(
-                connector_id=connector_id, id_tag=tag, remote_start_id=session.remote_start_id
+                connector_id=connector_id,
+                id_tag=tag,
+                remote_start_id=session.remote_start_id,
+                id_token_type=token_type(tag),
             ),
         )
         if not result.accepted:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from beanie import PydanticObjectId
 
+from domain.charging.id_tokens import IdTagInfo
 from domain.charging.models import ChargingSession, IdTokenStatus
 from domain.network.models import Station
 
@@ -14,12 +15,14 @@ from domain.network.models import Station
 class StartResult:
     session: ChargingSession
     id_tag_status: IdTokenStatus
+    id_tag_info: IdTagInfo | None = None  # the status with the token's expiry and parent
 
 
 @dataclass(frozen=True)
 class StopResult:
     session: ChargingSession | None  # None: an orphan (unknown transaction), recorded
     id_tag_status: IdTokenStatus | None
+    id_tag_info: IdTagInfo | None = None
 
 
 @dataclass(frozen=True)

@@ -71,6 +71,7 @@ class ChargingService:
         self.linked_id_tokens = self.id_tokens.linked
         self.app_id_tag = self.id_tokens.app_tag
         self.authorize = self.id_tokens.status
+        self.id_tag_info = self.id_tokens.info
         self.start_transaction = self.transactions.start_transaction
         self.meter_values = self.transactions.meter_values
         self.stop_transaction = self.transactions.stop_transaction

@@ -17,13 +17,15 @@ from ocpp.v201 import call as call201
 
 from domain.charging import commands as c
 from domain.charging.commands import CommandStatus
+from domain.charging.models import IdToken
 from domain.diagnostics import report_repository as report_repo
 from domain.diagnostics import repository as diagnostics_repo
 from domain.diagnostics.models import AlertKind
 from domain.diagnostics.service import DiagnosticsService
 from domain.network import repository as network_repo
+from domain.network.models import Station
 from ocpp_server.server import OcppDependencies, OcppServer
-from tests.factories.charging import connect_charge_point
+from tests.factories.charging import connect_charge_point, link_tag
 from tests.factories.network import create_station
 from tests.ocpp_server.conftest import Csms
 
@@ -243,3 +245,83 @@ async def test_a_station_answering_pings_but_silent_in_ocpp_stays_seen(csms: Csm
             assert server.keepalive.timed_out == 0
     finally:
         await server.stop()
+
+
+async def _online(csms: Csms, cp_id: str) -> Station:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 5
+    while True:
+        station = await network_repo.get_station_by_cp_id(cp_id)
+        if station is not None and station.online:
+            return station
+        assert loop.time() < deadline, f"{cp_id} not recorded online"
+        await asyncio.sleep(0.02)
+
+
+async def test_201_remote_start_names_the_token_type_rfid_or_app(csms: Csms) -> None:
+    station = await create_station(csms.network, csms.site.org_id, csms.site.id)
+    driver_id = await link_tag(csms.charging, "CARD-TYPED-1")
+    cp_id = station.charge_point_id
+    async with connect_charge_point(csms.port, cp_id, "2.0.1") as cp:
+        await cp.call(
+            call201.BootNotification(
+                charging_station={"model": "M", "vendor_name": "V"}, reason="PowerUp"
+            )
+        )
+        online = await _online(csms, cp_id)
+        # an operator types in a driver's RFID card: an ISO 14443 token
+        await csms.charging.remote_start(online, 1, "CARD-TYPED-1")
+        action, payload = cp.received[-1]
+        assert action == "RequestStartTransaction"
+        assert payload["id_token"] == {"id_token": "CARD-TYPED-1", "type": "ISO14443"}
+        # the driver starts from the app: laddnet's own app tag, a Central token
+        assert online.id is not None
+        await csms.charging.start_for_driver(driver_id, online.id, 2)
+        action, payload = cp.received[-1]
+        assert action == "RequestStartTransaction" and payload["evse_id"] == 2
+        assert payload["id_token"]["type"] == "Central"
+        assert payload["id_token"]["id_token"].startswith("APP")
+
+
+async def test_16_id_tag_info_carries_the_tokens_expiry_and_parent(csms: Csms) -> None:
+    await link_tag(csms.charging, "FLEET-CARD-1")
+    await link_tag(csms.charging, "OLD-CARD-1")
+    await link_tag(csms.charging, "PLAIN-CARD-1")
+    fleet = await IdToken.find_one(IdToken.id_tag == "FLEET-CARD-1")
+    old = await IdToken.find_one(IdToken.id_tag == "OLD-CARD-1")
+    assert fleet is not None and old is not None
+    fleet.expiry_date, fleet.parent_id_tag = PRECISE, "FLEET-1"
+    old.expiry_date = datetime(2020, 1, 1, tzinfo=UTC)
+    await fleet.save()
+    await old.save()
+
+    station = await create_station(csms.network, csms.site.org_id, csms.site.id)
+    async with connect_charge_point(csms.port, station.charge_point_id, "1.6") as cp:
+        answer = await cp.call(call.Authorize(id_tag="FLEET-CARD-1"))
+        assert answer.id_tag_info == {
+            "status": "Accepted",
+            "expiry_date": "2030-01-02T03:04:05.123Z",
+            "parent_id_tag": "FLEET-1",
+        }
+        # past its expiry date a token is Expired, whatever it was
+        expired = await cp.call(call.Authorize(id_tag="OLD-CARD-1"))
+        assert expired.id_tag_info["status"] == "Expired"
+        # a token without them: the status alone
+        plain = await cp.call(call.Authorize(id_tag="PLAIN-CARD-1"))
+        assert plain.id_tag_info == {"status": "Accepted"}
+        started = await cp.call(
+            call.StartTransaction(
+                connector_id=1, id_tag="FLEET-CARD-1", meter_start=0, timestamp=ts()
+            )
+        )
+        assert started.id_tag_info["parent_id_tag"] == "FLEET-1"
+        assert started.id_tag_info["expiry_date"] == "2030-01-02T03:04:05.123Z"
+        stopped = await cp.call(
+            call.StopTransaction(
+                meter_stop=100,
+                timestamp=ts(),
+                transaction_id=started.transaction_id,
+                id_tag="FLEET-CARD-1",
+            )
+        )
+        assert stopped.id_tag_info["parent_id_tag"] == "FLEET-1"
