@@ -469,15 +469,36 @@ async def test_an_operator_reads_revenue_downloads_its_csv_and_looks_at_the_repo
 
     await page.get_by_role("link", name="Tariffs & plans").click()
     await expect(page.locator("table.tariffs")).to_contain_text("Standard")
-    await page.get_by_label("Name", exact=True).first.fill("Night")
-    await page.get_by_label("Energy price per kWh").fill("1.99")
-    await page.get_by_role("button", name="Create tariff").click()
-    await expect(page.locator("table.tariffs")).to_contain_text("Night")
-    await expect(page.get_by_label("Tariff", exact=True)).to_contain_text("Night")
+    form = page.get_by_role("form", name="New tariff")
+    await form.get_by_label("Name", exact=True).fill("Night")
+    await form.get_by_label("Energy price per kWh").first.fill("3.99")
+    await form.get_by_role("button", name="Add power band").click()
+    band = form.locator(".row").nth(0)
+    await band.get_by_label("Band 1 from (kW)").fill("50")
+    await band.get_by_label("Energy price per kWh").fill("5.49")
+    await form.get_by_role("button", name="Add time of day").click()
+    window = form.locator(".row").nth(1)
+    await window.get_by_label("Sat").uncheck()
+    await window.get_by_label("Sun").uncheck()
+    await window.get_by_label("Energy price per kWh").fill("1.99")
+    await form.get_by_role("button", name="Create tariff").click()
+    night = page.locator("table.tariffs tr", has_text="Night")
+    await expect(night).to_contain_text("SEK 3.99/kWh")
+    await expect(night).to_contain_text("SEK 5.49/kWh at >50 kW")
+    await expect(night).to_contain_text("Mon\u2013Fri 22:00\u201306:00")
+    assign = page.get_by_role("form", name="Assign a tariff to stations")
+    await assign.get_by_label("Tariff", exact=True).select_option(label="Night (SEK)")
+    await assign.get_by_role("checkbox").first.check()
+    await assign.get_by_role("button", name="Assign").click()
+    await expect(assign.locator(".notice")).to_contain_text("Assigned to Station PAY-")
+    await expect(night.locator("[data-field=stations]")).to_contain_text("Station PAY-")
     await shot(page, "12-tariffs")
     tariffs = await app.data("{ tariffs { name } }", None, admin)
     assert sorted(t["name"] for t in tariffs["tariffs"]) == ["Night", "Standard"]
-    assert station_id
+    station = await app.data(
+        "query($id: ID!) { station(id: $id) { tariff { name } } }", {"id": station_id}, admin
+    )
+    assert station["station"]["tariff"] == {"name": "Night"}
     assert_no_page_errors(page)
     await page.context.close()
 

@@ -558,6 +558,12 @@ export const CONSOLE = {
   alertRules(siteId: $siteId) { kind threshold durationSeconds severity enabled setFor }
 }`,
   ConsoleTariffs: `query ConsoleTariffs { tariffs { id name currency summary vatPercent preAuthorizationAmount ${MONEY} } }`,
+  ConsoleStationTariffs: `query ConsoleStationTariffs($after: String) {
+  stations(first: 100, after: $after) {
+    edges { node { id name site { id name } tariff { id name } } }
+    pageInfo { hasNextPage endCursor }
+  }
+}`,
   PaymentsCsv: `query PaymentsCsv($range: DateRangeInput!) { paymentsCsv(range: $range) }`,
 };
 

@@ -227,7 +227,7 @@ export async function stationPage(scope, id) {
         h(
           "tr",
           {},
-          h("td", {}, String(i.connectorId)),
+          h("td", {}, i.connectorId ? String(i.connectorId) : "Station"),
           h("td", {}, badge(i.status), i.errorCode && i.errorCode !== "NoError" ? ` ${i.errorCode}` : ""),
           h("td", {}, when(i.from)),
           h("td", {}, i.to ? when(i.to) : "now"),

@@ -3,14 +3,27 @@
 
 import { gql, session } from "../api.js";
 import { act, clear, field, h, money, num, select, table } from "../ui.js";
-import { loadAllStations } from "./overview.js";
+
+const DAYS = [["1", "Mon"], ["2", "Tue"], ["3", "Wed"], ["4", "Thu"], ["5", "Fri"], ["6", "Sat"], ["7", "Sun"]];
+
+async function stationsWithTariffs() {
+  const nodes = [];
+  let after = null;
+  for (let page = 0; page < 100; page++) {
+    const data = await gql("ConsoleStationTariffs", { after });
+    nodes.push(...data.stations.edges.map((e) => e.node));
+    if (!data.stations.pageInfo.hasNextPage) break;
+    after = data.stations.pageInfo.endCursor;
+  }
+  return nodes;
+}
 
 function decimal(name, value = "", attrs = {}) {
   return h("input", { name, value, inputmode: "decimal", pattern: "\\d+(\\.\\d+)?", ...attrs });
 }
 
 export async function tariffsPage() {
-  const [tariffData, stations, planData] = await Promise.all([gql("ConsoleTariffs"), loadAllStations(), gql("Plans")]);
+  const [tariffData, stations, planData] = await Promise.all([gql("ConsoleTariffs"), stationsWithTariffs(), gql("Plans")]);
   const tariffs = tariffData.tariffs;
   const listEl = h("div");
   const plansEl = h("div");
@@ -22,7 +35,7 @@ export async function tariffsPage() {
         ? table(
             ["Tariff", "Prices", "VAT", "Held at start", "Stations"],
             tariffs.map((t) => {
-              const on = stations.filter((s) => s.tariffId === t.id || (s.tariff && s.tariff.id === t.id));
+              const on = stations.filter((s) => s.tariff && s.tariff.id === t.id);
               return h("tr", { "data-tariff-id": t.id }, h("th", { scope: "row" }, t.name), h("td", {}, t.summary), h("td", { class: "num" }, `${Number(t.vatPercent)} %`), h("td", { class: "num" }, money(t.preAuthorizationAmount)), h("td", { "data-field": "stations" }, on.length ? on.map((s) => s.name).join(", ") : "—"));
             }),
             { class: "tariffs" },
@@ -38,17 +51,6 @@ export async function tariffsPage() {
         : h("p", { class: "muted" }, "No plans yet."),
     );
   }
-  // which station has which tariff: the station page's query knows; fetch it per station lazily
-  await Promise.all(
-    stations.map(async (s) => {
-      try {
-        const st = (await gql("ConsoleStation", { id: s.id })).station;
-        s.tariff = st && st.tariff;
-      } catch {
-        s.tariff = null;
-      }
-    }),
-  );
   renderTariffs();
   renderPlans(planData.plans);
 
@@ -77,6 +79,8 @@ function createTariffForm(tariffs, rerender) {
   const grace = h("input", { type: "number", name: "idleGraceMinutes", min: 0, step: 1, value: 0 });
   const hold = decimal("preAuthorizationAmount", "0");
   const cap = decimal("cap", "", { placeholder: "no cap" });
+  const bands = rows("Power bands", "Prices by charging speed: from this power, up to the next band's.", bandRow);
+  const windows = rows("Time of day", "Energy or time prices that apply on these days and hours (the site's time).", windowRow);
   const out = h("p", { class: "notice", hidden: true });
   const button = h("button", { type: "submit", "data-action": "create-tariff" }, "Create tariff");
   const form = h(
@@ -93,6 +97,8 @@ function createTariffForm(tariffs, rerender) {
     field("Idle grace (minutes)", grace),
     field("Held at start (pre-authorisation)", hold),
     field("Cap per session", cap),
+    bands.element,
+    windows.element,
     h("div", { class: "form-end" }, button, out),
   );
   form.addEventListener("submit", async (e) => {
@@ -113,6 +119,8 @@ function createTariffForm(tariffs, rerender) {
             idleGraceMinutes: Number(grace.value || 0),
             preAuthorizationAmount: hold.value.trim() || "0",
             cap: cap.value.trim() || null,
+            powerBands: bands.values(),
+            timeOfDay: windows.values(),
           },
         }),
       (res) => `Created ${res.createTariff.tariff.name}: ${res.createTariff.tariff.summary}`,
@@ -187,3 +195,68 @@ function createPlanForm(plans, rerender) {
   return form;
 }
 
+
+/** A list of optional rows (power bands, time windows) with add and remove buttons. */
+function rows(title, hint, makeRow) {
+  const list = h("div", { class: "rows" });
+  const items = [];
+  const add = h("button", { type: "button", class: "secondary" }, `Add ${title.toLowerCase().replace(/s$/, "")}`);
+  add.addEventListener("click", () => {
+    const row = makeRow(items.length + 1);
+    const remove = h("button", { type: "button", class: "link", "aria-label": `Remove ${row.label}` }, "Remove");
+    const el = h("div", { class: "row" }, row.fields, remove);
+    items.push(row);
+    remove.addEventListener("click", () => {
+      items.splice(items.indexOf(row), 1);
+      el.remove();
+    });
+    list.append(el);
+    el.querySelector("input, select").focus();
+  });
+  return {
+    element: h("fieldset", { class: "wide" }, h("legend", {}, title), h("p", { class: "muted small" }, hint), list, add),
+    values: () => items.map((r) => r.value()),
+  };
+}
+
+function bandRow(n) {
+  const min = decimal("minKw", "0");
+  const max = decimal("maxKw", "", { placeholder: "no upper bound" });
+  const energy = decimal("energyPricePerKwh", "");
+  const time = decimal("timePricePerMinute", "");
+  return {
+    label: `power band ${n}`,
+    fields: [field(`Band ${n} from (kW)`, min), field("up to (kW)", max), field("Energy price per kWh", energy), field("Time price per minute", time)],
+    value: () => ({
+      minKw: min.value.trim() || "0",
+      maxKw: max.value.trim() || null,
+      energyPricePerKwh: energy.value.trim() || null,
+      timePricePerMinute: time.value.trim() || null,
+    }),
+  };
+}
+
+function windowRow(n) {
+  const days = DAYS.map(([v, label]) => h("label", { class: "check" }, h("input", { type: "checkbox", value: v, checked: true }), ` ${label}`));
+  const start = h("input", { type: "time", name: "startTime", value: "22:00", required: true });
+  const end = h("input", { type: "time", name: "endTime", value: "06:00", required: true });
+  const energy = decimal("energyPricePerKwh", "");
+  const time = decimal("timePricePerMinute", "");
+  return {
+    label: `time window ${n}`,
+    fields: [
+      h("fieldset", { class: "days" }, h("legend", {}, `Window ${n} days`), days),
+      field("From", start),
+      field("Until", end, "At or before From: the next day"),
+      field("Energy price per kWh", energy),
+      field("Time price per minute", time),
+    ],
+    value: () => ({
+      daysOfWeek: days.map((d) => d.querySelector("input")).filter((i) => i.checked).map((i) => i.value),
+      startTime: start.value,
+      endTime: end.value,
+      energyPricePerKwh: energy.value.trim() || null,
+      timePricePerMinute: time.value.trim() || null,
+    }),
+  };
+}
