@@ -7,11 +7,13 @@ import logging
 from datetime import timedelta
 
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from api.bodylimit import BodyLimit
 from api.console import console_files
 from api.deps import ApiDependencies, ApiLimits
 from api.reports_http import report_routes
@@ -62,7 +64,8 @@ def create_app(
             WebSocketRoute("/graphql", graphql),
             *report_routes(deps),
             Mount("/", app=console_files(), name="console"),  # last: every other route first
-        ]
+        ],
+        middleware=[Middleware(BodyLimit, limit=limits.max_body_bytes)],
     )
     app.state.shared_subscriptions = graphql.shared
     return app

@@ -25,6 +25,7 @@ class ApiLimits:
     max_tokens: int = 2_000
     max_subscriptions_per_connection: int = 20
     connection_init_timeout: float = 10.0  # seconds a websocket may wait before connection_init
+    max_body_bytes: int = 1 << 20  # every HTTP endpoint's request body (api/bodylimit.py)
 
 
 @dataclass

@@ -18,6 +18,7 @@ from strawberry.types import ExecutionContext
 
 from api.deps import ApiLimits
 from api.errors import error_masking, log_errors
+from api.parsing import OffLoop
 from api.resolvers import (
     auth,
     billing,
@@ -177,6 +178,7 @@ def build_schema(limits: ApiLimits | None = None, *, introspection: bool = False
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
+    extensions.append(OffLoop)  # last: it parses and validates with what the others set
     types: list[Any] = [ConnectorStatusChanged, StationConnectivityChanged, StationTelemetryUpdated]
     return LaddnetSchema(
         query=Query,

@@ -53,13 +53,14 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.utils.aio import aclosing
 
+from api.parsing import OFF_LOOP_CHARS
 from domain.identity.principal import PrincipalKind
 
 log = logging.getLogger("api.subscriptions")
 
 SHARED_FIELDS = frozenset({"stationEvents", "alertFeed"})
 SLOW_CONSUMER = "SLOW_CONSUMER"
-_DOCUMENT_CACHE = 256  # distinct query texts whose parse we remember
+_DOCUMENT_CACHE = 256  # distinct query texts (each at most OFF_LOOP_CHARS) whose parse we remember
 
 ShareKey = tuple[str, str | None, str, Hashable]
 
@@ -267,6 +268,8 @@ class SharedSubscriptions:
     ) -> ShareKey | None:
         """The key this operation shares under, or None when it must run on its own."""
         if not isinstance(query, str) or not isinstance(operation_name, str | None):
+            return None
+        if len(query) > OFF_LOOP_CHARS:  # parsed off the loop by strawberry's path, and not cached
             return None
         scope = self._scope(context)
         if scope is None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from beanie import PydanticObjectId
 
-from api.app import ApiDependencies
+from api.app import ApiDependencies, ApiLimits
 from domain.billing.service import BillingService, compose_billing
 from domain.billing.stripe_gateway import StripeGateway
 from domain.charging.commands import (
@@ -138,6 +138,7 @@ class Container:
             charging=self.charging,
             health_check=self.health,
             introspection=self.settings.graphql_introspection,
+            limits=ApiLimits(max_body_bytes=self.settings.max_body_bytes),
             diagnostics_upload_url=self.settings.diagnostics_upload_url,
             diagnostics=self.diagnostics,
             reporting=self.reporting,

@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     )
     jwks_issuer: str | None = Field(default=None, description="`iss` expected from JWKS tokens.")
     jwks_audience: str | None = Field(default=None, description="`aud` expected from JWKS tokens.")
+    max_body_bytes: int = Field(
+        default=1 << 20,
+        gt=0,
+        description="Largest HTTP request body (bytes) any endpoint reads, GraphQL included; "
+        "a larger one is answered 413 before it is read.",
+    )
     graphql_introspection: bool = Field(
         default=False, description="Allow GraphQL introspection (and GraphiQL)."
     )
