@@ -9,6 +9,7 @@ from typing import Any
 from domain.billing.service import BillingService
 from domain.charging.commands import StationCommandService
 from domain.charging.service import ChargingService
+from domain.common.clientaddr import TrustedProxies
 from domain.common.events import EventBus
 from domain.diagnostics.service import DiagnosticsService
 from domain.identity.service import IdentityService
@@ -45,6 +46,8 @@ class ApiDependencies:
     # payments, memberships, receipts; without it sessions are free and the Stripe webhook is a 503
     billing: BillingService | None = None
     tariffs: TariffService = field(default_factory=TariffService)
+    # whose X-Forwarded-For names the client for rate limits (domain/common/clientaddr.py)
+    trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
 
     def require_billing(self) -> BillingService:
         """Billing, for the operations that exist only with it (payment methods, refunds)."""

@@ -123,7 +123,10 @@ class LaddnetGraphQL(GraphQL[ApiContext, None]):
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> ApiContext:
-        client = request.client.host if request.client else "unknown"
+        client = self.deps.trusted_proxies.client(
+            request.client.host if request.client else None,
+            request.headers.getlist("x-forwarded-for"),
+        )
         ctx = ApiContext(deps=self.deps, request=request, response=response, client_key=client)
         if isinstance(request, Request):
             header = request.headers.get("authorization")

@@ -23,7 +23,9 @@ from domain.charging.commands import (
     StationGateway,
 )
 from domain.charging.service import ChargingService
+from domain.common.clientaddr import TrustedProxies
 from domain.common.events import EventBus, InProcessEventBus
+from domain.common.throttle import FailureThrottle
 from domain.diagnostics.service import DiagnosticsService
 from domain.diagnostics.station_reports import StationReportLog
 from domain.diagnostics.webhook import WebhookNotifier
@@ -123,6 +125,7 @@ class Container:
             heartbeat_interval=s.heartbeat_interval,
             auth_failure_limit=s.auth_failure_limit,
             auth_failure_window=s.auth_failure_window,
+            trusted_proxies=s.trusted_proxies,
         )
         self.gateway.target = server.gateway
         self.ocpp = server
@@ -139,6 +142,7 @@ class Container:
             health_check=self.health,
             introspection=self.settings.graphql_introspection,
             limits=ApiLimits(max_body_bytes=self.settings.max_body_bytes),
+            trusted_proxies=TrustedProxies.of(self.settings.trusted_proxies),
             diagnostics_upload_url=self.settings.diagnostics_upload_url,
             diagnostics=self.diagnostics,
             reporting=self.reporting,
@@ -259,7 +263,10 @@ def build_container(
         jwks_issuer=settings.jwks_issuer,
         jwks_audience=settings.jwks_audience,
     )
-    identity = IdentityService(tokens=tokens)
+    identity = IdentityService(
+        tokens=tokens,
+        sign_in_failures=FailureThrottle(settings.auth_failure_limit, settings.auth_failure_window),
+    )
     diagnostics = DiagnosticsService(
         events,
         WebhookNotifier(UrllibWebhookTransport()),

@@ -75,6 +75,9 @@ async def running_api(container: Container, host: str, port: int) -> AsyncIterat
         log_config=None,
         access_log=False,
         lifespan="off",
+        # the client address is the app's to judge (LADDNET_TRUSTED_PROXIES): uvicorn would
+        # believe X-Forwarded-For from 127.0.0.1 by default
+        proxy_headers=False,
         ws="websockets-sansio",
         ws_max_size=1 << 20,
         # Subscription frames are a few hundred bytes: per-message deflate saves little on them

@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import secrets
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+from domain.common.clientaddr import parse_networks
 
 
 class Settings(BaseSettings):
@@ -72,6 +75,11 @@ class Settings(BaseSettings):
     )
     auth_failure_window: int = Field(
         default=60, description="Window (s) over which failed attempts are counted."
+    )
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default=[],
+        description="Comma-separated CIDRs of proxies and load balancers whose X-Forwarded-For "
+        "is believed (OCPP and API); from any other peer the header is ignored.",
     )
 
     # Tokens
@@ -136,6 +144,16 @@ class Settings(BaseSettings):
     telemetry_retention_days: int = Field(
         default=90, description="Days raw telemetry samples are kept."
     )
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            parse_networks(str(v) for v in value)  # a clear error naming the bad one
+            return [str(v).strip() for v in value]
+        return value
 
     def resolved_jwt_secret(self) -> str:
         """The configured secret, or one kept in the data dir so tokens survive a restart."""

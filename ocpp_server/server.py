@@ -18,6 +18,7 @@ import asyncio
 import logging
 import ssl
 import weakref
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,8 +29,9 @@ from websockets.typing import Subprotocol
 
 from domain.charging.service import ChargingService
 from domain.common import logctx
+from domain.common.clientaddr import TrustedProxies
 from domain.common.events import EventBus
-from domain.common.throttle import FailureThrottle
+from domain.common.throttle import LoginThrottle
 from domain.diagnostics.station_reports import StationReportLog
 from domain.network.service import NetworkService
 from domain.security.service import StationSecurity
@@ -79,6 +81,7 @@ class OcppServer:
         heartbeat_interval: int = 300,
         auth_failure_limit: int = 5,
         auth_failure_window: float = 300.0,
+        trusted_proxies: Iterable[str] = (),
         max_message_size: int = MAX_MESSAGE,
         ping_interval: float = PING_INTERVAL,
         ping_timeout: float = PING_TIMEOUT,
@@ -106,8 +109,9 @@ class OcppServer:
         self.gateway = OcppGateway(self.registry)
         self.authenticator = StationAuthenticator(
             deps.network,
-            FailureThrottle(auth_failure_limit, float(auth_failure_window)),
+            LoginThrottle(auth_failure_limit, float(auth_failure_window)),
             deps.security,
+            TrustedProxies.of(trusted_proxies),
         )
         self._server: Server | None = None
         self._tls_server: Server | None = None

@@ -56,6 +56,8 @@ class StationKeyVerifier:
         self.capacity = capacity
         self._pepper = secrets.token_bytes(32)
         self._verified: OrderedDict[tuple[str, bytes], None] = OrderedDict()
+        # what an unknown id's key is checked against: a hash no key matches, with station params
+        self._no_station = hash_station_key(secrets.token_urlsafe(32))
 
     def _digest(self, key: str) -> bytes:
         return hmac.new(self._pepper, key.encode(), hashlib.sha256).digest()
@@ -71,3 +73,9 @@ class StationKeyVerifier:
             while len(self._verified) > self.capacity:
                 self._verified.popitem(last=False)
         return ok
+
+    async def refuse(self, key: str) -> bool:
+        """For an id no station has: the same argon2 work as a wrong key, so the answer's timing
+        does not tell which ids exist. Always False."""
+        await asyncio.to_thread(verify_station_key, self._no_station, key)
+        return False

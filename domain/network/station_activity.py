@@ -35,7 +35,12 @@ class StationActivity:
 
     async def authenticate_station(self, charge_point_id: str, password: str) -> Station:
         station = await self._lookups.submit(charge_point_id)
-        if station is None or not await self._keys.verify(station.password_hash, password):
+        if station is None:
+            await self._keys.refuse(
+                password
+            )  # as slow as a wrong key: no oracle of which ids exist
+            raise BadStationCredentials(f"bad credentials for station {charge_point_id!r}")
+        if not await self._keys.verify(station.password_hash, password):
             raise BadStationCredentials(f"bad credentials for station {charge_point_id!r}")
         return station
 

@@ -23,6 +23,7 @@ from domain.charging.commands import (
     StationCommandService,
 )
 from domain.charging.service import ChargingService
+from domain.common.clientaddr import TrustedProxies
 from domain.common.events import InProcessEventBus
 from domain.common.throttle import FailureThrottle
 from domain.identity.models import Organisation
@@ -132,6 +133,7 @@ async def serving(app: Starlette) -> AsyncIterator[str]:
         log_config=None,
         access_log=False,
         lifespan="off",
+        proxy_headers=False,  # as laddnet serve runs it
         ws="websockets-sansio",
     )
     server = uvicorn.Server(config)
@@ -164,6 +166,7 @@ async def start_api(
     events: InProcessEventBus | None = None,
     health_check: Callable[[], Any] = _healthy,
     charging: ChargingService | None = None,
+    trusted_proxies: TrustedProxies | None = None,
 ) -> AsyncIterator[Api]:
     events = events or InProcessEventBus()
     gateway = FakeGateway()
@@ -186,6 +189,7 @@ async def start_api(
         charging=charging or ChargingService(events, network, commands),
         introspection=introspection,
         limits=limits or ApiLimits(),
+        trusted_proxies=trusted_proxies or TrustedProxies(),
     )
     async with serving(create_app(deps)) as base, httpx.AsyncClient(base_url=base) as http:
         yield Api(base=base, deps=deps, events=events, gateway=gateway, http=http)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from api.app import ApiLimits
+from domain.common.clientaddr import TrustedProxies
 from domain.common.throttle import FailureThrottle
 from domain.identity.models import Driver
 from domain.network.service import NetworkService
@@ -123,6 +124,38 @@ async def test_sign_in_is_rate_limited_per_client(database: object) -> None:
         # even the right password waits now
         right = await api.gql(SIGN_IN, {"input": {"email": admin.email, "password": PASSWORD}})
         assert right["data"]["signIn"]["errors"][0]["code"] == "RATE_LIMITED"
+
+
+async def _sign_in_codes(api: Api, email: str, forwarded_for: list[str]) -> list[str]:
+    codes = []
+    for address in forwarded_for:
+        response = await api.http.post(
+            "/graphql",
+            json={"query": SIGN_IN, "variables": {"input": {"email": email, "password": "nope"}}},
+            headers={"X-Forwarded-For": address},
+        )
+        codes.append(response.json()["data"]["signIn"]["errors"][0]["code"])
+    return codes
+
+
+async def test_x_forwarded_for_names_the_client_only_from_a_trusted_proxy(database: object) -> None:
+    def identity() -> Any:
+        return make_identity(sign_in_failures=FailureThrottle(limit=2, window=60))
+
+    email = unique_email("xff")
+    # the test client (127.0.0.1) is no trusted proxy: each request claiming another address is
+    # still the same client (before: uvicorn believed X-Forwarded-For from 127.0.0.1)
+    async with start_api(identity=identity) as api:
+        codes = await _sign_in_codes(api, email, ["192.0.2.1", "192.0.2.2", "192.0.2.3"])
+        assert codes == ["UNAUTHENTICATED", "UNAUTHENTICATED", "RATE_LIMITED"]
+    async with start_api(
+        identity=identity, trusted_proxies=TrustedProxies.of(["127.0.0.0/8"])
+    ) as api:
+        codes = await _sign_in_codes(api, email, ["192.0.2.1", "192.0.2.1", "192.0.2.1"])
+        assert codes == ["UNAUTHENTICATED", "UNAUTHENTICATED", "RATE_LIMITED"]
+        # behind the proxy another client is someone else; a forged left-most hop changes nothing
+        assert await _sign_in_codes(api, email, ["192.0.2.2"]) == ["UNAUTHENTICATED"]
+        assert await _sign_in_codes(api, email, ["203.0.113.9, 192.0.2.1"]) == ["RATE_LIMITED"]
 
 
 async def test_depth_alias_and_token_limits_reject(database: object) -> None:

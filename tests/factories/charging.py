@@ -238,16 +238,21 @@ async def connect_charge_point(
     password: str | None = STATION_KEY,
     cls: type[Any] | None = None,
     tls: ssl.SSLContext | None = None,
+    headers: dict[str, str] | None = None,
 ) -> AsyncIterator[Any]:
     """A real ``ocpp`` charge point connected over loopback; its receive loop runs meanwhile.
     With ``tls``: over ``wss://`` (security profiles 2 and 3); ``password=None`` sends no Basic
-    auth (profile 3 presents the client certificate that ``tls`` carries instead)."""
+    auth (profile 3 presents the client certificate that ``tls`` carries instead).
+    ``headers`` are sent with the handshake besides any credentials (``X-Forwarded-For``)."""
     cls = cls or (TestChargePoint16 if version == "1.6" else TestChargePoint201)
     ws: ClientConnection
     async with connect(
         f"{'wss' if tls else 'ws'}://127.0.0.1:{port}/ocpp/{cp_id}",
         subprotocols=[f"ocpp{version}"],  # type: ignore[list-item]
-        additional_headers=basic_auth(cp_id, password) if password is not None else None,
+        additional_headers={
+            **(basic_auth(cp_id, password) if password is not None else {}),
+            **(headers or {}),
+        },
         ssl=tls,
         open_timeout=5,
         close_timeout=1,
