@@ -3,6 +3,7 @@ operator console's files at / (api/console)."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
@@ -49,7 +50,10 @@ def create_app(
 
     async def healthz(request: Request) -> JSONResponse:
         try:
-            report = dict(await deps.health_check())
+            report = dict(await asyncio.wait_for(deps.health_check(), limits.health_timeout))
+        except TimeoutError:  # a stalled MongoDB never answers: say so, do not hang
+            log.warning("health check: no answer within %.1f s", limits.health_timeout)
+            report = {"status": "error", "mongodb": f"no answer within {limits.health_timeout} s"}
         except Exception:
             log.exception("health check failed")
             report = {"status": "error", "mongodb": "unknown"}

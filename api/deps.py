@@ -27,6 +27,7 @@ class ApiLimits:
     max_subscriptions_per_connection: int = 20
     connection_init_timeout: float = 10.0  # seconds a websocket may wait before connection_init
     max_body_bytes: int = 1 << 20  # every HTTP endpoint's request body (api/bodylimit.py)
+    health_timeout: float = 2.0  # /healthz answers 503 when the checks take longer
 
 
 @dataclass

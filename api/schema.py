@@ -30,6 +30,7 @@ from api.resolvers import (
     reports,
     tariffs,
 )
+from api.suggestions import NoSuggestions
 from api.types.auth import Driver, SignOutPayload, SignUpPayload, TokensPayload
 from api.types.billing import (
     AssignTariffPayload,
@@ -178,6 +179,7 @@ def build_schema(limits: ApiLimits | None = None, *, introspection: bool = False
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
+        extensions.append(NoSuggestions)  # "Did you mean …" would name what introspection hides
     extensions.append(OffLoop)  # last: it parses and validates with what the others set
     types: list[Any] = [ConnectorStatusChanged, StationConnectivityChanged, StationTelemetryUpdated]
     return LaddnetSchema(

@@ -32,6 +32,17 @@ async def bind(uri: str, database: str) -> Database:
     return Database(client=client, db=db, uri=uri)
 
 
+async def mongo_health(db: AsyncDatabase[dict[str, object]]) -> dict[str, str]:
+    """What ``/healthz`` reports of MongoDB. A stalled server never answers: the endpoint bounds
+    the wait (api/app.py)."""
+    try:
+        await db.command("ping")
+        mongo = "ok"
+    except Exception as exc:  # reported, not raised: /healthz says what is wrong
+        mongo = f"error: {type(exc).__name__}"
+    return {"status": "ok" if mongo == "ok" else "degraded", "mongodb": mongo}
+
+
 @contextlib.asynccontextmanager
 async def open_database(settings: Settings) -> AsyncIterator[Database]:
     """The configured MongoDB, or the embedded one (joined if running, else started for now)."""

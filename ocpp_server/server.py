@@ -1,7 +1,9 @@
 """The OCPP server: ``ws://host:port/ocpp/{chargePointId}``, subprotocols ocpp2.0.1 and ocpp1.6.
 
 - Security profile 1 (HTTP Basic, username = path id) is checked before the upgrade (auth.py).
-- A client offering neither subprotocol fails the handshake (websockets answers 400).
+- A client offering neither subprotocol gets what OCPP-J (1.6 and 2.0.1 Part 4, "Connection")
+  asks for: the handshake completes without ``Sec-WebSocket-Protocol`` and the connection is then
+  closed at once (1002 Protocol error: the specification names no code).
 - Frames over ``max_message_size`` (1 MiB) close the connection with 1009.
 - A station reconnecting replaces its old connection: the new one is registered and marked
   online first, then the old one is closed; its exit changes nothing (registry identity, and
@@ -18,7 +20,7 @@ import asyncio
 import logging
 import ssl
 import weakref
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -144,6 +146,7 @@ class OcppServer:
             port,
             ssl=tls,
             subprotocols=[Subprotocol(p) for p in SUBPROTOCOLS],
+            select_subprotocol=_select_subprotocol,
             process_request=self.authenticator,
             max_size=self.max_message_size,
             close_timeout=5,
@@ -182,8 +185,12 @@ class OcppServer:
     async def _connection(self, websocket: ServerConnection) -> None:
         station = self.authenticator.accepted.pop(websocket, None)
         version = SUBPROTOCOLS.get(websocket.subprotocol or "")
-        if station is None or version is None:
-            await websocket.close(1002, "an OCPP subprotocol and credentials are required")
+        if version is None:
+            log.info("refused a connection offering no OCPP subprotocol we speak")
+            await websocket.close(1002, NO_SUBPROTOCOL)
+            return
+        if station is None:
+            await websocket.close(1002, "credentials are required")
             return
         level = self.authenticator.levels.pop(websocket, 1)
         _forget_handshake(websocket)
@@ -240,6 +247,17 @@ class OcppServer:
 
 
 _NO_HEADERS = Headers()
+NO_SUBPROTOCOL = "no supported OCPP subprotocol offered: use ocpp2.0.1 or ocpp1.6"
+
+
+def _select_subprotocol(
+    connection: ServerConnection, offered: Sequence[Subprotocol]
+) -> Subprotocol | None:
+    """Ours in our order of preference; None answers without the header (no 400: see above)."""
+    for ours in SUBPROTOCOLS:
+        if ours in offered:
+            return Subprotocol(ours)
+    return None
 
 
 def _forget_handshake(websocket: ServerConnection) -> None:

@@ -3,13 +3,13 @@ the receipt are stored in one transaction), and the CSV export of a period's ses
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterable
 from datetime import datetime
 
 from domain.billing import repository as repo
 from domain.billing.models import Membership, Receipt, ReceiptLine, SessionPayment
+from domain.common.csvsafe import SafeWriter
 from domain.common.money import Money
 from domain.tariffs.pricing import PricedSession
 
@@ -98,7 +98,7 @@ def _decimal(amount: int, currency: str) -> str:
 def payments_csv(payments: Iterable[SessionPayment]) -> str:
     """One row per receipted session: amounts as decimal strings in the session's currency."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = SafeWriter(out, lineterminator="\n")  # no cell is read as a formula
     writer.writerow(CSV_COLUMNS)
     for p in payments:
         r = p.receipt

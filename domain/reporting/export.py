@@ -3,11 +3,11 @@ Pure: values in, text out."""
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Sequence
 from xml.sax.saxutils import escape
 
+from domain.common.csvsafe import SafeWriter
 from domain.reporting.arithmetic import WEEKDAYS
 from domain.reporting.service import Bottleneck, PeakHours, UsageReport, UsageRow
 
@@ -42,7 +42,7 @@ def _usage_values(r: UsageRow) -> list[object]:
 
 def _csv(header: Sequence[str], rows: Sequence[Sequence[object]]) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
+    writer = SafeWriter(out, lineterminator="\r\n")  # no cell is read as a formula
     writer.writerow(header)
     writer.writerows(rows)
     return out.getvalue()

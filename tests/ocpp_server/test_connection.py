@@ -57,10 +57,23 @@ async def test_bad_credentials_are_refused_before_the_upgrade_logged_and_throttl
 
 
 async def test_a_station_offering_no_ocpp_subprotocol_gets_no_session(csms: Csms) -> None:
+    """OCPP-J: complete the handshake without Sec-WebSocket-Protocol, then close (before: 400)."""
     station = await create_station(csms.network, csms.site.org_id, csms.site.id)
     cp_id = station.charge_point_id
-    assert await _status_of(csms, cp_id, subprotocols=["ocpp2.1", "mqtt"]) == 400
-    assert await _status_of(csms, cp_id, subprotocols=None) == 400
+    for offered in (["ocpp2.1", "mqtt"], None):
+        async with connect(
+            f"ws://127.0.0.1:{csms.port}/ocpp/{cp_id}",
+            subprotocols=offered,  # type: ignore[arg-type]
+            additional_headers=basic_auth(cp_id, STATION_KEY),
+        ) as ws:
+            assert ws.response is not None and ws.response.status_code == 101
+            assert "Sec-WebSocket-Protocol" not in ws.response.headers
+            assert ws.subprotocol is None
+            await asyncio.wait_for(ws.wait_closed(), 2)
+            assert ws.close_code == 1002
+            assert (
+                ws.close_reason == "no supported OCPP subprotocol offered: use ocpp2.0.1 or ocpp1.6"
+            )
     assert csms.server.registry.get(cp_id) is None
     stored = await network_repo.get_station(station.id)
     assert stored is not None and not stored.online and stored.connected_at is None
