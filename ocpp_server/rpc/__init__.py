@@ -13,7 +13,10 @@ library's ``ChargePoint`` and to ours and compare the answers byte for byte), th
   Departures, on purpose: a frame ``unpack`` refuses is answered with a CALLERROR (unique id "-1"
   when unreadable) instead of logged and dropped; an action the version does not define gets
   NotImplemented and a defined action without a handler NotSupported (the library's
-  ``_raise_key_error`` has the two the other way round); any frame records the station as seen.
+  ``_raise_key_error`` has the two the other way round); any frame records the station as seen; a
+  CALLRESULT or CALLERROR is queued only when it answers the call in flight (whose id our
+  reproduction of ``_get_specific_response`` sets), else dropped: the library queues every one,
+  and unsolicited answers piled up for ever.
 - ``_handle_call`` (``_answer``/``_after``): validate the CALL unless ``@on(...,
   skip_schema_validation=True)``; ``camel_to_snake_case`` the payload; call the ``@on`` handler with
   ``call_unique_id`` only when its signature names it; await the result if awaitable; a handler's

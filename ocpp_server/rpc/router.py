@@ -71,6 +71,7 @@ class RobustRouting:
     routes: ClassVar[dict[str, Route]] = {}  # per handler class, built when it is defined
     logger = frames_log  # what ``ocpp``'s ``call()`` logs with
     _unique_id_generator = staticmethod(uuid.uuid4)
+    _awaiting: str | None = None  # the unique id of the CSMS call waiting for its answer
 
     if TYPE_CHECKING:  # provided by ocpp's ChargePoint, which comes after this in the MRO
         _ocpp_version: str
@@ -99,6 +100,23 @@ class RobustRouting:
     @functools.cached_property
     def _response_queue(self) -> asyncio.Queue[Any]:
         return asyncio.Queue()
+
+    async def _get_specific_response(self, unique_id: str, timeout: float) -> Any:  # noqa: ASYNC109
+        """What ``ocpp``'s ``call()`` awaits (under its call lock, so one at a time): the answer
+        to ``unique_id``. The library's version queues every answer and skips strangers while it
+        waits; here the router is told which id is awaited and queues nothing else."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        self._awaiting = unique_id
+        try:
+            while True:
+                response = await asyncio.wait_for(
+                    self._response_queue.get(), max(0.0, deadline - loop.time())
+                )
+                if response.unique_id == unique_id:
+                    return response
+        finally:
+            self._awaiting = None
 
     async def start(self) -> None:
         """Answer the station's frames until the connection closes (raises ConnectionClosed)."""
@@ -140,6 +158,12 @@ class RobustRouting:
             await self._rpc_error(raw_msg, error)
             return
         if msg.message_type_id != MessageType.Call:
+            if msg.unique_id != self._awaiting or self._awaiting is None:
+                # no call of ours waits for it (never made, timed out, answered already): kept,
+                # it would sit in the queue for ever (30,000 of 1 KB held 32 MB)
+                frames_log.debug("%s: dropped an answer to no pending call", self.id)
+                return
+            self._awaiting = None  # one answer per call: a repeat is dropped too
             self._response_queue.put_nowait(msg)
             return
         if not isinstance(msg.action, str) or not isinstance(msg.payload, dict):
