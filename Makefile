@@ -2,12 +2,13 @@
 #   make run    the whole service on the embedded defaults (MongoDB, OCPP, API, demo fleet)
 #   make test   lint, types, import contracts and the whole test suite
 #   make test-fast   the pure rules and domain unit tests only (no MongoDB): the quick loop
+#   make chaos  the fault-injection suite against a running server (minutes)
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-fast check lint typecheck contracts pytest browser bench schema clean
+.PHONY: install run test test-fast check lint typecheck contracts pytest browser bench chaos schema clean
 
 install: $(STAMP)
 
@@ -53,6 +54,8 @@ test: check pytest
 
 test-fast: install
 	$(BIN)/pytest -q -m unit $(PYTEST_ARGS)
+chaos: install
+	$(BIN)/python -m chaos $(CHAOS_ARGS)
 
 schema: install
 	$(BIN)/laddnet export-schema > schema.graphql
