@@ -54,9 +54,9 @@ SHORT = Config(
     stations_16=4,
     stations_201=2,
     kills=0,
-    load_seconds=5.0,
-    after_seconds=4.0,
-    stripe_stall=25.0,
+    load_seconds=3.0,
+    after_seconds=3.0,
+    stripe_stall=25.0,  # past the Stripe client's 20 s timeout: its retry meets the stall
     mongo_stall=4.0,
     poison_seconds=6.0,
     body_megabytes=40,
@@ -65,7 +65,7 @@ SHORT = Config(
     handshake_concurrency=50,
     settle_timeout=30.0,
     meter_interval=1.0,
-    session_seconds=(3.0, 8.0),
+    session_seconds=(2.0, 6.0),
 )
 
 

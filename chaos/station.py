@@ -30,7 +30,7 @@ from ocpp.v16 import call as call16
 from ocpp.v201 import ChargePoint as ChargePoint201
 from ocpp.v201 import call as call201
 from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake
+from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus
 
 logging.getLogger("ocpp").setLevel(logging.CRITICAL)
 
@@ -88,7 +88,7 @@ class Failure:
     cp_id: str
     action: str
     phase: str
-    kind: str  # "CALLERROR <code>", "timeout", "dropped", "rejected <status>", "connect"
+    kind: str  # "CALLERROR <code>", "timeout", "dropped", "rejected <status>", "HTTP 429" ...
     detail: str = ""
 
 
@@ -245,9 +245,13 @@ class Station:
                         receiver.cancel()
                         with contextlib.suppress(asyncio.CancelledError, Exception):
                             await receiver
+            except InvalidStatus as exc:  # refused: 401, 429, 503 ...
+                if not self.fleet.outage_expected and not self.fleet.closing:
+                    code = exc.response.status_code
+                    self.fleet.fail(self.cp_id, "reconnect", f"HTTP {code}", repr(exc)[:200])
             except (OSError, TimeoutError, InvalidHandshake, ConnectionClosed) as exc:
                 if not self.fleet.outage_expected and not self.fleet.closing:
-                    self.fleet.fail(self.cp_id, "connect", "connect", repr(exc)[:200])
+                    self.fleet.fail(self.cp_id, "reconnect", type(exc).__name__, repr(exc)[:200])
             # stale status messages are not sent again; transaction messages are
             self.queue = deque(p for p in self.queue if p.transactional)
             await asyncio.sleep(0.3 + self.rng.random() * 0.7)
