@@ -54,6 +54,7 @@ test: check pytest
 
 test-fast: install
 	$(BIN)/pytest -q -m unit $(PYTEST_ARGS)
+
 chaos: install
 	$(BIN)/python -m chaos $(CHAOS_ARGS)
 

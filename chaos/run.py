@@ -279,6 +279,7 @@ class Chaos:
 
     async def stripe_stall(self, result: PhaseResult) -> None:
         assert self.proxy is not None
+        before = (self.proxy.requests, self.proxy.held, self.proxy.replayed)
         self.proxy.stall()
         try:
             await asyncio.sleep(self.cfg.stripe_stall)
@@ -287,9 +288,9 @@ class Chaos:
         finally:
             self.proxy.resume()
         result.notes.append(
-            f"payment provider stalled {self.cfg.stripe_stall:.0f}s; provider requests during it "
-            f"{self.proxy.requests} ({self.proxy.held} held by the stall, "
-            f"{self.proxy.replayed} answered again for a repeated idempotency key)"
+            f"payment provider stalled {self.cfg.stripe_stall:.0f}s: "
+            f"{self.proxy.held - before[1]} provider requests held by it, "
+            f"{self.proxy.replayed - before[2]} answered again for a repeated idempotency key"
         )
 
     async def mongo_stall(self, result: PhaseResult) -> None:
