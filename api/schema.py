@@ -27,7 +27,9 @@ from api.resolvers import (
     diagnostics,
     events,
     network,
+    operators,
     reports,
+    station_commands,
     tariffs,
 )
 from api.suggestions import NoSuggestions
@@ -72,8 +74,17 @@ from api.types.network import (
     Station,
     StationConnection,
 )
+from api.types.operators import InviteOperatorPayload
 from api.types.reports import Bottleneck, PeakHours, UsageReport
 from api.types.settlement import UnsettledSession
+from api.types.station_commands import (
+    CommandPayload,
+    GetVariablesPayload,
+    RequestStationReportPayload,
+    SetChargingProfilePayload,
+    SetVariablesPayload,
+    UpdateFirmwarePayload,
+)
 from api.types.tariffs import CreatePlanPayload, CreateTariffPayload, Plan, Tariff
 
 
@@ -123,7 +134,28 @@ class Mutation:
     request_diagnostics: RequestDiagnosticsPayload = strawberry.mutation(
         resolver=commands.request_diagnostics
     )
-    update_firmware: StationCommandPayload = strawberry.mutation(resolver=commands.update_firmware)
+    update_firmware: UpdateFirmwarePayload = strawberry.mutation(resolver=commands.update_firmware)
+    unlock_connector: CommandPayload = strawberry.mutation(
+        resolver=station_commands.unlock_connector
+    )
+    trigger_message: CommandPayload = strawberry.mutation(resolver=station_commands.trigger_message)
+    get_variables: GetVariablesPayload = strawberry.mutation(
+        resolver=station_commands.get_variables
+    )
+    set_variables: SetVariablesPayload = strawberry.mutation(
+        resolver=station_commands.set_variables
+    )
+    request_station_report: RequestStationReportPayload = strawberry.mutation(
+        resolver=station_commands.request_station_report
+    )
+    set_charging_profile: SetChargingProfilePayload = strawberry.mutation(
+        resolver=station_commands.set_charging_profile
+    )
+    clear_charging_profile: CommandPayload = strawberry.mutation(
+        resolver=station_commands.clear_charging_profile
+    )
+    invite_operator: InviteOperatorPayload = strawberry.mutation(resolver=operators.invite_operator)
+    accept_invitation: TokensPayload = strawberry.mutation(resolver=operators.accept_invitation)
     acknowledge_alert: AcknowledgeAlertPayload = strawberry.mutation(
         resolver=diagnostics.acknowledge_alert
     )

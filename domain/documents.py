@@ -15,7 +15,14 @@ from domain.diagnostics.models import (
     StationReport,
 )
 from domain.identity.models import Driver, Operator, Organisation, RefreshToken
-from domain.network.models import ConnectivityInterval, Site, Station, StatusInterval
+from domain.network.models import (
+    ConnectivityInterval,
+    ReportRequest,
+    Site,
+    Station,
+    StationVariable,
+    StatusInterval,
+)
 from domain.security import models as security
 from domain.tariffs.models import Plan, TariffDocument
 
@@ -25,6 +32,8 @@ DOCUMENT_MODELS: list[type[Document]] = [
     Station,
     StatusInterval,
     ConnectivityInterval,
+    StationVariable,
+    ReportRequest,
     Driver,
     Operator,
     RefreshToken,

@@ -246,7 +246,9 @@ def build_container(
         )
     events: EventBus = relay.events if relay is not None else InProcessEventBus()
     network = NetworkService(events)
-    commands = StationCommandService(relay.gateway if relay is not None else gateway)
+    commands = StationCommandService(
+        relay.gateway if relay is not None else gateway, device_model=network.device_model
+    )
     charging = ChargingService(events=events, network=network, commands=commands)
     tokens = TokenService(
         secret=settings.resolved_jwt_secret(),

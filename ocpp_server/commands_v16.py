@@ -1,4 +1,9 @@
-"""Domain station commands in OCPP 1.6J: build the call, read the answer into a CommandResult."""
+"""Domain station commands in OCPP 1.6J: build the call, read the answer into a CommandResult.
+
+A builder raises NotImplementedError for what 1.6 has no message for (the gateway answers
+NOT_SUPPORTED). Variables are configuration keys: a variable's name is the key, its component is
+not sent.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,7 @@ from ocpp.v16 import call
 
 from domain.charging import commands as c
 from domain.charging.commands import CommandResult, CommandStatus
+from domain.charging.variables import ref_row
 from ocpp_server.wire import PROFILE_TIMES, iso, iso_or_none, wire_time
 
 Interpret = Callable[[Any], CommandResult]
@@ -17,14 +23,18 @@ ACCEPTED_WORDS = frozenset(
 )
 
 
+NOT_SUPPORTED_WORDS = frozenset({"NotSupported", "NotImplemented"})
+
+
 def by_status(response: Any, **data: Any) -> CommandResult:
     status = str(getattr(response, "status", ""))
-    ok = status in ACCEPTED_WORDS
-    return CommandResult(
-        CommandStatus.ACCEPTED if ok else CommandStatus.REJECTED,
-        detail=None if status == "Accepted" else status,
-        data=data,
-    )
+    if status in ACCEPTED_WORDS:
+        outcome = CommandStatus.ACCEPTED
+    elif status in NOT_SUPPORTED_WORDS:
+        outcome = CommandStatus.NOT_SUPPORTED
+    else:
+        outcome = CommandStatus.REJECTED
+    return CommandResult(outcome, detail=None if status == "Accepted" else status, data=data)
 
 
 def schedule_times(schedule: dict[str, Any]) -> dict[str, Any]:
@@ -48,7 +58,71 @@ def profile_16(profile: dict[str, Any]) -> dict[str, Any]:
     }
     if "transactionId" in profile:
         out["transaction_id"] = int(profile["transactionId"])
+    for key, name in (
+        ("recurrencyKind", "recurrency_kind"),
+        ("validFrom", "valid_from"),
+        ("validTo", "valid_to"),
+    ):
+        if key in profile:
+            out[name] = profile[key]
     return out
+
+
+def purpose_16(purpose: str | None) -> str | None:
+    return "ChargePointMaxProfile" if purpose == "ChargingStationMaxProfile" else purpose
+
+
+def _configuration(r: Any) -> CommandResult:
+    return CommandResult(
+        CommandStatus.ACCEPTED,
+        data={
+            "configuration": [
+                {"key": k.get("key"), "value": k.get("value"), "readonly": k.get("readonly")}
+                for k in r.configuration_key or []
+            ],
+            "unknown_keys": list(r.unknown_key or []),
+        },
+    )
+
+
+def _get_variables(command: c.GetVariables) -> tuple[Any, Interpret]:
+    keys = list(dict.fromkeys(ref.variable for ref in command.variables))
+
+    def interpret(r: Any) -> CommandResult:
+        values = {k.get("key"): k.get("value") for k in r.configuration_key or []}
+        unknown = set(r.unknown_key or [])
+        rows = []
+        for ref in command.variables:
+            if ref.variable in values:
+                rows.append(ref_row(ref, status="Accepted", value=values[ref.variable]))
+            elif ref.variable in unknown:
+                rows.append(ref_row(ref, status="UnknownVariable"))
+        return CommandResult(CommandStatus.ACCEPTED, data={"results": rows})
+
+    return call.GetConfiguration(key=keys), interpret
+
+
+def _set_variable(command: c.SetVariables) -> tuple[Any, Interpret]:
+    if len(command.variables) != 1:
+        raise ValueError("OCPP 1.6 ChangeConfiguration sets one key at a time")
+    setting = command.variables[0]
+
+    def interpret(r: Any) -> CommandResult:
+        return CommandResult(
+            CommandStatus.ACCEPTED, data={"results": [ref_row(setting.ref, status=r.status)]}
+        )
+
+    return call.ChangeConfiguration(key=setting.ref.variable, value=setting.value), interpret
+
+
+def _trigger(command: c.TriggerMessage) -> Any:
+    if command.message == "SignChargingStationCertificate":  # Security whitepaper
+        return call.ExtendedTriggerMessage(
+            requested_message="SignChargePointCertificate", connector_id=command.connector_id
+        )
+    if command.message == "TransactionEvent":
+        raise NotImplementedError("OCPP 1.6 has no TransactionEvent")
+    return call.TriggerMessage(requested_message=command.message, connector_id=command.connector_id)
 
 
 def build(command: c.StationCommand) -> tuple[Any, Interpret]:
@@ -72,34 +146,17 @@ def build(command: c.StationCommand) -> tuple[Any, Interpret]:
         case c.UnlockConnector():
             return call.UnlockConnector(connector_id=command.connector_id), by_status
         case c.TriggerMessage():
-            return (
-                call.TriggerMessage(
-                    requested_message=command.message, connector_id=command.connector_id
-                ),
-                by_status,
-            )
+            return _trigger(command), by_status
         case c.GetConfiguration():
-            payload = call.GetConfiguration(key=list(command.keys) or None)
-
-            def configuration(r: Any) -> CommandResult:
-                return CommandResult(
-                    CommandStatus.ACCEPTED,
-                    data={
-                        "configuration": [
-                            {
-                                "key": k.get("key"),
-                                "value": k.get("value"),
-                                "readonly": k.get("readonly"),
-                            }
-                            for k in r.configuration_key or []
-                        ],
-                        "unknown_keys": list(r.unknown_key or []),
-                    },
-                )
-
-            return payload, configuration
+            return call.GetConfiguration(key=list(command.keys) or None), _configuration
         case c.ChangeConfiguration():
             return call.ChangeConfiguration(key=command.key, value=command.value), by_status
+        case c.GetVariables():
+            return _get_variables(command)
+        case c.SetVariables():
+            return _set_variable(command)
+        case c.GetReport():  # 1.6 has no report kinds: every configuration key, answered at once
+            return call.GetConfiguration(), _configuration
         case c.RequestDiagnostics():
             payload = call.GetDiagnostics(
                 location=command.location,
@@ -126,7 +183,12 @@ def build(command: c.StationCommand) -> tuple[Any, Interpret]:
             )
         case c.ClearChargingProfile():
             return (
-                call.ClearChargingProfile(id=command.profile_id, connector_id=command.connector_id),
+                call.ClearChargingProfile(
+                    id=command.profile_id,
+                    connector_id=command.connector_id,
+                    charging_profile_purpose=purpose_16(command.purpose),
+                    stack_level=command.stack_level,
+                ),
                 by_status,
             )
         case c.CertificateSigned():  # 1.6 Security whitepaper

@@ -6,12 +6,15 @@ GetConfiguration without keys asks for a full base report, which arrives as Noti
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from ocpp.v201 import call
 
 from domain.charging import commands as c
 from domain.charging.commands import CommandResult, CommandStatus
+from domain.charging.variables import ref_row
+from domain.network.device_model import VariableRef
 from ocpp_server.commands_v16 import Interpret, by_status, schedule_times
 from ocpp_server.wire import iso
 
@@ -41,6 +44,13 @@ def profile_201(profile: dict[str, Any]) -> dict[str, Any]:
     }
     if "transactionId" in profile:
         out["transaction_id"] = str(profile["transactionId"])
+    for key, name in (
+        ("recurrencyKind", "recurrency_kind"),
+        ("validFrom", "valid_from"),
+        ("validTo", "valid_to"),
+    ):
+        if key in profile:
+            out[name] = profile[key]
     return out
 
 
@@ -59,6 +69,48 @@ def trigger(command: c.TriggerMessage) -> call.TriggerMessage:
     elif command.connector_id:
         evse = {"id": command.connector_id}
     return call.TriggerMessage(requested_message=message, evse=evse)
+
+
+def ref_201(ref: VariableRef) -> dict[str, Any]:
+    """A domain variable reference as 2.0.1 ComponentType + VariableType."""
+    component: dict[str, Any] = {"name": ref.component}
+    if ref.component_instance:
+        component["instance"] = ref.component_instance
+    if ref.evse_id is not None:
+        evse: dict[str, Any] = {"id": ref.evse_id}
+        if ref.connector_id is not None:
+            evse["connector_id"] = ref.connector_id
+        component["evse"] = evse
+    variable: dict[str, Any] = {"name": ref.variable}
+    if ref.variable_instance:
+        variable["instance"] = ref.variable_instance
+    return {"component": component, "variable": variable}
+
+
+def _answered_ref(item: dict[str, Any]) -> VariableRef:
+    component = item.get("component") or {}
+    variable = item.get("variable") or {}
+    evse = component.get("evse") or {}
+    return VariableRef(
+        component=component.get("name", ""),
+        variable=variable.get("name", ""),
+        component_instance=component.get("instance"),
+        evse_id=evse.get("id"),
+        connector_id=evse.get("connector_id"),
+        variable_instance=variable.get("instance"),
+    )
+
+
+def _variable_results(items: list[dict[str, Any]]) -> CommandResult:
+    rows = [
+        ref_row(
+            _answered_ref(item),
+            status=item.get("attribute_status"),
+            value=item.get("attribute_value"),
+        )
+        for item in items
+    ]
+    return CommandResult(CommandStatus.ACCEPTED, data={"results": rows})
 
 
 def _variables(r: Any) -> CommandResult:
@@ -119,9 +171,11 @@ def build(command: c.StationCommand) -> tuple[Any, Interpret]:
         case c.TriggerMessage():
             return trigger(command), by_status
         case c.GetConfiguration():
-            if not command.keys:
+            if not command.keys:  # a report nobody tracks: still an id of its own
                 return (
-                    call.GetBaseReport(request_id=1, report_base="FullInventory"),
+                    call.GetBaseReport(
+                        request_id=secrets.randbelow(2**31 - 1) + 1, report_base="FullInventory"
+                    ),
                     lambda r: by_status(r, report="NotifyReport"),
                 )
             data = [component_variable(k) for k in command.keys]
@@ -129,6 +183,23 @@ def build(command: c.StationCommand) -> tuple[Any, Interpret]:
         case c.ChangeConfiguration():
             data = [{"attribute_value": command.value, **component_variable(command.key)}]
             return call.SetVariables(set_variable_data=data), _set_variable
+        case c.GetVariables():
+            data = [ref_201(ref) for ref in command.variables]
+            return (
+                call.GetVariables(get_variable_data=data),
+                lambda r: _variable_results(r.get_variable_result),
+            )
+        case c.SetVariables():
+            data = [{"attribute_value": s.value, **ref_201(s.ref)} for s in command.variables]
+            return (
+                call.SetVariables(set_variable_data=data),
+                lambda r: _variable_results(r.set_variable_result),
+            )
+        case c.GetReport():
+            return (
+                call.GetBaseReport(request_id=command.request_id, report_base=command.report),
+                by_status,
+            )
         case c.RequestDiagnostics():
             log: dict[str, Any] = {"remote_location": command.location}
             if command.start_time is not None:
@@ -156,12 +227,17 @@ def build(command: c.StationCommand) -> tuple[Any, Interpret]:
                 by_status,
             )
         case c.ClearChargingProfile():
-            criteria = (
-                {"evse_id": command.connector_id} if command.connector_id is not None else None
-            )
+            criteria: dict[str, Any] = {}
+            if command.connector_id is not None:
+                criteria["evse_id"] = command.connector_id
+            if command.purpose is not None:
+                criteria["charging_profile_purpose"] = command.purpose
+            if command.stack_level is not None:
+                criteria["stack_level"] = command.stack_level
             return (
                 call.ClearChargingProfile(
-                    charging_profile_id=command.profile_id, charging_profile_criteria=criteria
+                    charging_profile_id=command.profile_id,
+                    charging_profile_criteria=criteria or None,
                 ),
                 by_status,
             )

@@ -28,6 +28,8 @@ class OcppGateway:
         builder = commands_v16.build if connection.ocpp_version == "1.6" else commands_v201.build
         try:
             payload, interpret = builder(command)
+        except NotImplementedError as exc:  # the station's OCPP version has no such message
+            return CommandResult(CommandStatus.NOT_SUPPORTED, str(exc))
         except (ValueError, KeyError, TypeError) as exc:
             return CommandResult(CommandStatus.FAILED, f"cannot express {name}: {exc}")
         try:

@@ -112,6 +112,15 @@ class ChargePoint201(RobustRouting, ChargePoint):
     async def on_notify_report(
         self, request_id: int, generated_at: str, seq_no: int, **extra: Any
     ) -> call_result.NotifyReport:
+        # the settings into the station's device model, the part onto its request; and as sent
+        await self.ctx.network.device_model.notify_report(
+            self.station,
+            request_id=request_id,
+            seq_no=seq_no,
+            tbc=bool(extra.get("tbc")),
+            generated_at=parse(generated_at),
+            report_data=extra.get("report_data"),
+        )
         await self.ctx.reports.record(
             self.station,
             "NotifyReport",

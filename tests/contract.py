@@ -13,18 +13,10 @@ SHARED_CLIENTS = REPO.parent / "shared" / "clients"
 
 # operation name -> the issue that builds it
 PENDING: dict[str, str] = {
-    "UnlockConnector": "#11 / #12 F05",
-    "TriggerMessage": "#11 / #12 F06",
-    "StationVariables": "#12 B",
-    "GetVariables": "#11 / #12 B06",
-    "SetVariables": "#11 / #12 B05",
-    "RequestStationReport": "#11 / #12 B07",
     "SetStationRegistration": "#12 B02",
     "UpsertIdToken": "#12 C",
     "SyncLocalList": "#12 D",
     "ClearAuthorizationCache": "#12 C",
-    "SetChargingProfile": "#11 / #14",
-    "ClearChargingProfile": "#11 / #14",
     "CompositeSchedule": "#14",
     "SetSiteLimit": "#14",
     "SiteLoad": "#14",
@@ -37,7 +29,6 @@ PENDING: dict[str, str] = {
     "SetStationSecurityProfile": "#13",
     "RotateStationPassword": "#13",
     "StationCertificates": "#13",
-    "InviteOperator": "#11",
 }
 
 

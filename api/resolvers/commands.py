@@ -1,4 +1,4 @@
-"""resetStation, changeAvailability, requestDiagnostics, updateFirmware: through the domain's
+"""resetStation, changeAvailability, requestDiagnostics, updateFirmware (tracked): through the domain's
 StationCommandService, to a station of the caller's organisation, by an operator who may act."""
 
 from __future__ import annotations
@@ -11,8 +11,9 @@ from urllib.parse import urlsplit
 import strawberry
 
 from api.context import ApiContext, Info
-from api.errors import domain_errors_as
+from api.errors import domain_errors_as, user_errors
 from api.types.commands import DiagnosticsRequest, RequestDiagnosticsPayload, StationCommandPayload
+from api.types.station_commands import FileTransfer, UpdateFirmwarePayload
 from domain.charging import commands as cmd
 from domain.common.clock import as_utc, utcnow
 from domain.common.errors import DomainError, InvalidInput
@@ -67,19 +68,52 @@ async def change_availability(
     return StationCommandPayload(accepted=True)
 
 
-@domain_errors_as(StationCommandPayload)
+@domain_errors_as(UpdateFirmwarePayload)
 async def update_firmware(
     info: Info,
     station_id: strawberry.ID,
     location: str,
     retrieve_at: datetime | None = None,
-) -> StationCommandPayload:
-    def build(_: DomainStation) -> cmd.StationCommand:
-        when = as_utc(retrieve_at) if retrieve_at else utcnow()
-        return cmd.UpdateFirmware(location=_check_location(location), retrieve_at=when)
-
-    await _send(info.context, station_id, "firmware update", build)
-    return StationCommandPayload(accepted=True)
+) -> UpdateFirmwarePayload:
+    """The update is recorded first with a request id of its own and sent with it (2.0.1
+    requestId); the station's FirmwareStatusNotifications move it along to its end (1.6 ones,
+    which carry no id, move the station's latest unfinished update): ``station.transfers``."""
+    ctx = info.context
+    diagnostics = ctx.deps.diagnostics
+    when = as_utc(retrieve_at) if retrieve_at else utcnow()
+    try:
+        target = _check_location(location)
+        if diagnostics is None:  # nothing in this process records it: send it all the same
+            request_id = secrets.randbelow(2**31 - 1) + 1
+            await _send(
+                ctx,
+                station_id,
+                "firmware update",
+                lambda _: cmd.UpdateFirmware(target, retrieve_at=when, request_id=request_id),
+            )
+            return UpdateFirmwarePayload(accepted=True)
+        transfer = await diagnostics.create_firmware_update(
+            ctx.acting_org(),
+            parse_id(station_id, field="stationId", what="station"),
+            location=target,
+            retrieve_at=when,
+        )
+        assert transfer.id is not None
+        try:
+            await _send(
+                ctx,
+                station_id,
+                "firmware update",
+                lambda _: cmd.UpdateFirmware(
+                    transfer.location, retrieve_at=when, request_id=transfer.request_id
+                ),
+            )
+        except DomainError as error:
+            await diagnostics.transfer_refused(transfer.id, error.code)
+            raise
+    except DomainError as error:
+        return UpdateFirmwarePayload(errors=user_errors(error))
+    return UpdateFirmwarePayload(accepted=True, update=FileTransfer.from_domain(transfer))
 
 
 @domain_errors_as(RequestDiagnosticsPayload)

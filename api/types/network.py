@@ -12,7 +12,15 @@ from api.errors import UserError, coded_errors
 from api.types.charging import TelemetrySample
 from api.types.common import DateRangeInput, GeoPoint, GeoPointInput, PageInfo, utc
 from api.types.diagnostics import Alert, StationHealth, health_loader, open_alerts_loader
+from api.types.station_commands import (
+    FileTransfer,
+    StationReportRequest,
+    StationVariable,
+    StationVariableConnection,
+    StationVariableEdge,
+)
 from api.types.tariffs import Tariff
+from domain.diagnostics.transfers import TransferKind
 from domain.network.models import Connector as DomainConnector
 from domain.network.models import ConnectorStandard, ConnectorStatus
 from domain.network.models import Site as DomainSite
@@ -168,6 +176,52 @@ class Station:
             start, end = range.bounds()
             rows = await info.context.deps.network.status_history(self.domain, start, end)
         return [StatusInterval.from_domain(i) for i in rows]
+
+    @strawberry.field
+    async def variables(
+        self,
+        info: Info,
+        component: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> StationVariableConnection:
+        """The device model as last reported (2.0.1 NotifyReport and GetVariables; 1.6
+        configuration keys as variables of the component ChargePoint), by component and name."""
+        with coded_errors():
+            page = await info.context.deps.network.device_model.variables(
+                self.domain, component=component, first=first, after=after
+            )
+        return StationVariableConnection(
+            total_count=page.total_count or 0,
+            edges=[
+                StationVariableEdge(cursor=c, node=StationVariable.from_domain(v))
+                for c, v in page.items
+            ],
+            page_info=PageInfo(has_next_page=page.has_next_page, end_cursor=page.end_cursor),
+        )
+
+    @strawberry.field
+    async def report_request(self, info: Info, request_id: int) -> StationReportRequest | None:
+        """A report asked with requestStationReport: the station's answer and the parts so far."""
+        found = await info.context.deps.network.device_model.report_request(self.domain, request_id)
+        return StationReportRequest.from_domain(found) if found else None
+
+    @strawberry.field
+    async def transfers(
+        self, info: Info, kind: TransferKind | None = None, first: int | None = None
+    ) -> list[FileTransfer]:
+        """Firmware updates and diagnostics uploads asked of the station, newest first."""
+        diagnostics = info.context.deps.diagnostics
+        if diagnostics is None:
+            return []
+        with coded_errors():
+            rows = await diagnostics.transfers(
+                self.domain.org_id,
+                self.domain.id,  # type: ignore[arg-type]
+                kind=kind.value if kind else None,
+                first=first,
+            )
+        return [FileTransfer.from_domain(t) for t in rows]
 
     @strawberry.field
     async def telemetry(self, info: Info, range: DateRangeInput) -> list[TelemetrySample]:

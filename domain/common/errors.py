@@ -63,5 +63,11 @@ class CommandTimedOut(DomainError):
     code = "COMMAND_TIMED_OUT"
 
 
+class NotSupported(DomainError):
+    """The station, or its OCPP version, has no such message or feature."""
+
+    code = "NOT_SUPPORTED"
+
+
 class PaymentDeclined(DomainError):
     code = "PAYMENT_DECLINED"

@@ -53,10 +53,21 @@ class Operator(Document):
     password_hash: str | None = None  # None: signs in only through the external identity provider
     role: OperatorRole = OperatorRole.OPERATOR
     created_at: datetime = Field(default_factory=utcnow)
+    invited_by: PydanticObjectId | None = None
+    invitation_hash: str | None = None  # SHA-256 of the invitation token, until accepted
+    invitation_expires_at: datetime | None = None
 
     class Settings:
         name = "operators"
-        indexes = [IndexModel("email", unique=True), IndexModel("org_id")]
+        indexes = [
+            IndexModel("email", unique=True),
+            IndexModel("org_id"),
+            IndexModel(
+                "invitation_hash",
+                unique=True,
+                partialFilterExpression={"invitation_hash": {"$type": "string"}},
+            ),
+        ]
 
 
 class RefreshToken(Document):

@@ -111,3 +111,22 @@ async def revoke_family(family: str, now: datetime) -> int:
         {"family": family, "revoked_at": None}, {"$set": {"revoked_at": now}}
     )
     return int(result.modified_count)
+
+
+async def operator_by_invitation(token_hash: str) -> Operator | None:
+    return await Operator.find_one({"invitation_hash": token_hash})
+
+
+async def accept_invitation(
+    operator_id: PydanticObjectId, token_hash: str, password_hash: str, name: str | None
+) -> Operator | None:
+    """Spend the invitation (once: a second use finds nothing) and set the password."""
+    fields: dict[str, object] = {"password_hash": password_hash}
+    if name is not None:
+        fields["name"] = name
+    row = await Operator.get_pymongo_collection().find_one_and_update(
+        {"_id": operator_id, "invitation_hash": token_hash},
+        {"$set": fields, "$unset": {"invitation_hash": "", "invitation_expires_at": ""}},
+        return_document=ReturnDocument.AFTER,
+    )
+    return Operator.model_validate(row) if row is not None else None

@@ -6,13 +6,16 @@ import asyncio
 import functools
 import logging
 import math
+import secrets
 import time
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
 
 from beanie import PydanticObjectId
 
-from domain.common.clock import utcnow
+from domain.common.clock import as_utc, utcnow
 from domain.common.errors import InvalidInput, RateLimited
 from domain.common.passwords import hash_password, verify_password
 from domain.common.throttle import FailureThrottle
@@ -46,6 +49,18 @@ async def _hash(password: str) -> str:
 
 async def _verify(password_hash: str, password: str) -> bool:
     return await asyncio.to_thread(verify_password, password_hash, password)
+
+
+INVITATION_TTL = timedelta(days=7)
+
+
+def _role(role: OperatorRole | str) -> OperatorRole:
+    try:
+        return OperatorRole(role)
+    except ValueError:
+        raise InvalidAccountInput(
+            f"role must be one of {', '.join(r.value for r in OperatorRole)}", field="role"
+        ) from None
 
 
 def operator_principal(operator: Operator) -> Principal:
@@ -114,12 +129,7 @@ class IdentityService:
     ) -> Operator:
         address = normalise_email(email)
         check_password(password)
-        try:
-            parsed = OperatorRole(role)
-        except ValueError:
-            raise InvalidAccountInput(
-                f"role must be one of {', '.join(r.value for r in OperatorRole)}", field="role"
-            ) from None
+        parsed = _role(role)
         if await repo.get_organisation(org_id) is None:
             raise OrganisationNotFound("no such organisation", field="orgId")
         await self._email_free(address)
@@ -129,18 +139,78 @@ class IdentityService:
         self,
         org_id: PydanticObjectId,
         email: str,
-        password: str,
+        password: str | None,
         role: OperatorRole,
         name: str,
+        **extra: Any,
     ) -> Operator:
         operator = Operator(
             org_id=org_id,
             email=email,
             name=" ".join(name.split()),
-            password_hash=await _hash(password),
+            password_hash=await _hash(password) if password is not None else None,
             role=role,
+            **extra,
         )
         return await repo.insert_operator(operator)
+
+    async def invite_operator(
+        self,
+        inviter: Principal,
+        email: str,
+        role: OperatorRole | str,
+        *,
+        name: str = "",
+        password: str | None = None,
+    ) -> tuple[Operator, str | None]:
+        """An admin adds an admin, operator or viewer to their organisation. With a password the
+        account is ready at once; without one an invitation token is returned (only here: it is
+        stored as a hash), valid for ``INVITATION_TTL``, which the invitee spends on
+        ``accept_invitation`` to choose a password."""
+        org_id = inviter.admin_org()
+        address = normalise_email(email)
+        parsed = _role(role)
+        clean_name = check_name(name) if name.strip() else ""
+        if password is not None:
+            check_password(password)
+        await self._email_free(address)
+        if password is not None:
+            operator = await self._insert_operator(
+                org_id, address, password, parsed, clean_name, invited_by=inviter.id
+            )
+            return operator, None
+        token = secrets.token_urlsafe(32)
+        operator = await self._insert_operator(
+            org_id,
+            address,
+            None,
+            parsed,
+            clean_name,
+            invited_by=inviter.id,
+            invitation_hash=self.tokens.hash_refresh_token(token),
+            invitation_expires_at=utcnow() + INVITATION_TTL,
+        )
+        return operator, token
+
+    async def accept_invitation(
+        self, token: str, password: str, *, name: str | None = None
+    ) -> TokenPair:
+        """The invitee chooses a password with the token from their invitation and is signed in."""
+        check_password(password)
+        token_hash = self.tokens.hash_refresh_token(token.strip())
+        operator = await repo.operator_by_invitation(token_hash)
+        expires = operator.invitation_expires_at if operator is not None else None
+        if operator is None or expires is None or as_utc(expires) <= utcnow():
+            raise InvalidToken("this invitation is not valid or has expired", field="token")
+        accepted = await repo.accept_invitation(
+            operator.id,  # type: ignore[arg-type]
+            token_hash,
+            await _hash(password),
+            check_name(name) if name else None,
+        )
+        if accepted is None:
+            raise InvalidToken("this invitation is not valid or has expired", field="token")
+        return await self._issue(operator_principal(accepted))
 
     async def _email_free(self, email: str) -> None:
         """One email, one account: sign-in must never have to guess which one is meant."""

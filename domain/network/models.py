@@ -183,3 +183,68 @@ class ConnectivityInterval(Document):
             IndexModel([("station_id", ASCENDING), ("online", ASCENDING), ("start", ASCENDING)]),
             IndexModel([("org_id", ASCENDING), ("start", ASCENDING)]),
         ]
+
+
+class StationVariable(Document):
+    """One setting of a station's device model as last reported (2.0.1 NotifyReport, GetVariables;
+    1.6 GetConfiguration keys as variables of the component ``ChargePoint``). ``key`` is
+    ``device_model.VariableRef.key()``: one document per setting of a station."""
+
+    org_id: PydanticObjectId
+    station_id: PydanticObjectId
+    key: str
+    component: str
+    component_instance: str | None = None
+    evse_id: int | None = None
+    connector_id: int | None = None
+    variable: str
+    variable_instance: str | None = None
+    value: str | None = None
+    mutability: str | None = None  # ReadOnly | WriteOnly | ReadWrite
+    attributes: dict[str, str | None] = Field(default_factory=dict)  # Actual, Target, MinSet, ...
+    unit: str | None = None
+    data_type: str | None = None
+    reported_at: datetime
+    request_id: int | None = None  # the report (GetBaseReport) that last carried it
+
+    class Settings:
+        name = "station_variables"
+        indexes = [
+            IndexModel([("station_id", ASCENDING), ("key", ASCENDING)], unique=True),
+            IndexModel([("station_id", ASCENDING), ("component", ASCENDING), ("key", ASCENDING)]),
+        ]
+
+
+class ReportPart(BaseModel):
+    """One NotifyReport message of a report: its sequence number and whether more follow."""
+
+    seq_no: int
+    tbc: bool
+    generated_at: datetime
+    received_at: datetime
+    variables: int
+
+
+class ReportRequest(Document):
+    """A device-model report asked of a station (2.0.1 GetBaseReport, 1.6 GetConfiguration) with
+    the request id it was sent with, the station's answer and the NotifyReport parts that came
+    for it. ``report`` is None for parts of a report nobody here asked for."""
+
+    org_id: PydanticObjectId
+    station_id: PydanticObjectId
+    request_id: int
+    report: str | None = None  # device_model.ReportKind value
+    status: str = "requested"  # requested | a CommandStatus value once the station answered
+    detail: str | None = None
+    requested_at: datetime
+    answered_at: datetime | None = None
+    parts: list[ReportPart] = Field(default_factory=list)
+    complete: bool = False  # the part with tbc false has come
+    completed_at: datetime | None = None
+
+    class Settings:
+        name = "report_requests"
+        indexes = [
+            IndexModel([("station_id", ASCENDING), ("request_id", ASCENDING)], unique=True),
+            IndexModel([("station_id", ASCENDING), ("requested_at", ASCENDING)]),
+        ]

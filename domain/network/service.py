@@ -23,6 +23,7 @@ from domain.common.geo import GeoPoint
 from domain.common.pagination import Page, decode_cursor, encode_cursor, page_size
 from domain.common.passwords import StationKeyVerifier, hash_station_key
 from domain.network import repository as repo
+from domain.network.device_model_service import DeviceModel
 from domain.network.errors import (
     InvalidStationInput,
     SiteNotFound,
@@ -71,6 +72,7 @@ class NetworkService:
         self.events = events
         self._keys = StationKeyVerifier()
         self.writes = StationWriter(max_batch=max_write_batch)
+        self.device_model = DeviceModel()  # what stations report of their settings
         # stations connecting at once are looked up together (a boot storm: one query per batch)
         self._lookups: GroupCommit[str, Station | None] = GroupCommit(
             lookup_stations, max_batch=max_write_batch, name="station lookups"

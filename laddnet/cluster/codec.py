@@ -6,7 +6,7 @@ written as MongoDB stores them, except where BSON would change them: a ``datetim
 ISO 8601 string with its offset (BSON dates keep milliseconds only, and come back naive unless the
 client says otherwise), a ``tuple`` field a list. Decoding reads the field's declared type to turn
 them back, so ``decode(encode(x)) == x``. Free-form ``dict`` fields (charging profiles, command
-results) are stored as they are.
+results) are stored as they are; nested dataclasses (variable references) as their fields.
 
 A document that does not fit (unknown type, missing field, wrong shape) raises ``DecodeError``
 naming the type and the reason; unknown extra fields are ignored, so an older node still reads what
@@ -57,6 +57,8 @@ COMMAND_TYPES: dict[str, type[Any]] = {cls.__name__: cls for cls in typing.get_a
 
 
 def _encode_value(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _encode_value(getattr(value, f.name)) for f in dataclasses.fields(value)}
     if isinstance(value, datetime):
         return as_utc(value).isoformat()
     if isinstance(value, enum.Enum):
@@ -98,6 +100,17 @@ def _decode_value(value: Any, hint: Any) -> Any:
         return tuple(_decode_value(v, item) for v in value)
     if isinstance(hint, type) and issubclass(hint, enum.Enum):
         return hint(value)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):  # a nested value object
+        if not isinstance(value, Mapping):
+            raise TypeError(f"expected a {hint.__name__}, got {type(value).__name__}")
+        hints = _hints(hint)
+        return hint(
+            **{
+                f.name: _decode_value(value[f.name], hints[f.name])
+                for f in dataclasses.fields(hint)
+                if f.name in value
+            }
+        )
     if hint is float and isinstance(value, int) and not isinstance(value, bool):
         return float(value)
     if hint in (int, float, str, bool) and not isinstance(value, hint):

@@ -292,9 +292,15 @@ async def test_station_commands_go_through_the_command_service(api: Api) -> None
             token,
         )
         assert firmware["data"]["updateFirmware"]["accepted"] is True
-        assert api.gateway.sent[-1] == (
+        cp_id, update = api.gateway.sent[-1]
+        assert isinstance(update, UpdateFirmware) and update.request_id > 0  # its own id
+        assert (cp_id, update) == (
             "CMD-1",
-            UpdateFirmware(location="https://fw.example.com/2.0.bin", retrieve_at=at),
+            UpdateFirmware(
+                location="https://fw.example.com/2.0.bin",
+                retrieve_at=at,
+                request_id=update.request_id,
+            ),
         )
 
         diag = await api.gql(

@@ -13,6 +13,7 @@ from domain.charging import commands as c
 from domain.charging import events as ch
 from domain.common import events as e
 from domain.diagnostics import events as d
+from domain.network.device_model import VariableRef, VariableSetting
 from laddnet.cluster.codec import (
     COMMAND_TYPES,
     DecodeError,
@@ -91,6 +92,15 @@ COMMANDS: list[Any] = [
         configuration_slot=2, csms_url="wss://csms.example/ocpp", security_profile=3
     ),
     c.CertificateSigned(certificate_chain="-----BEGIN CERTIFICATE-----", certificate_type=None),
+    c.ClearChargingProfile(connector_id=1, purpose="TxDefaultProfile", stack_level=2),
+    c.GetVariables(
+        variables=(
+            VariableRef("OCPPCommCtrlr", "HeartbeatInterval"),
+            VariableRef("EVSE", "Power", component_instance="a", evse_id=1, connector_id=2),
+        )
+    ),
+    c.SetVariables(variables=(VariableSetting(VariableRef("ChargePoint", "X"), "1"),)),
+    c.GetReport(request_id=77, report="SummaryInventory"),
 ]
 
 
