@@ -16,6 +16,7 @@ from domain.charging.commands import CommandStatus
 from domain.charging.state import SessionStatus
 from domain.common.errors import CommandRejected, ConnectorBusy, StationOffline
 from domain.network import repository as network_repo
+from domain.network.device_model import VariableRef, VariableSetting
 from domain.network.models import Station
 from tests.factories.charging import (
     TestChargePoint16,
@@ -72,6 +73,17 @@ COMMANDS_16: list[tuple[Any, str, dict[str, Any]]] = [
         {"connector_id": 1},
     ),
     (c.ClearChargingProfile(profile_id=11), "ClearChargingProfile", {"id": 11}),
+    (
+        c.GetVariables((VariableRef("ChargePoint", "HeartbeatInterval"),)),
+        "GetConfiguration",
+        {"key": ["HeartbeatInterval"]},
+    ),
+    (
+        c.SetVariables((VariableSetting(VariableRef("ChargePoint", "HeartbeatInterval"), "90"),)),
+        "ChangeConfiguration",
+        {"key": "HeartbeatInterval", "value": "90"},
+    ),
+    (c.GetReport(request_id=5, report="SummaryInventory"), "GetConfiguration", {"key": None}),
 ]
 
 COMMANDS_201: list[tuple[Any, str, dict[str, Any]]] = [
@@ -105,6 +117,29 @@ COMMANDS_201: list[tuple[Any, str, dict[str, Any]]] = [
         c.ClearChargingProfile(profile_id=11, connector_id=1),
         "ClearChargingProfile",
         {"charging_profile_id": 11},
+    ),
+    (
+        c.GetVariables((VariableRef("OCPPCommCtrlr", "HeartbeatInterval"),)),
+        "GetVariables",
+        {},
+    ),
+    (
+        c.SetVariables((VariableSetting(VariableRef("EVSE", "Power", evse_id=1), "7400"),)),
+        "SetVariables",
+        {
+            "set_variable_data": [
+                {
+                    "attribute_value": "7400",
+                    "component": {"name": "EVSE", "evse": {"id": 1}},
+                    "variable": {"name": "Power"},
+                }
+            ]
+        },
+    ),
+    (
+        c.GetReport(request_id=123456, report="SummaryInventory"),
+        "GetBaseReport",
+        {"request_id": 123456, "report_base": "SummaryInventory"},
     ),
 ]
 
@@ -369,3 +404,19 @@ async def test_remote_start_201_authorises_a_transaction_started_at_plug_in(csms
         )
         mine = await csms.charging.active_session_for_driver(driver_id)
         assert mine is not None and mine.id == plugged.id and mine.id_tag == "TAG-F01"
+
+
+async def test_what_16_has_no_message_for_is_not_supported_and_never_sent(csms: Csms) -> None:
+    station = await create_station(csms.network, csms.site.org_id, csms.site.id)
+    async with connect_charge_point(csms.port, station.charge_point_id, "1.6") as cp:
+        await _online(csms, station.charge_point_id)
+        result = await csms.commands.send(
+            station.charge_point_id, c.TriggerMessage(message="TransactionEvent")
+        )
+        assert result.status is CommandStatus.NOT_SUPPORTED and cp.received == []
+        two = tuple(VariableSetting(VariableRef("ChargePoint", k), "1") for k in ("A", "B"))
+        result = await csms.commands.send(station.charge_point_id, c.SetVariables(two))
+        assert result.status is CommandStatus.FAILED and cp.received == []
+        cp.answers["UnlockConnector"] = "NotSupported"
+        result = await csms.commands.send(station.charge_point_id, c.UnlockConnector(1))
+        assert (result.status, result.detail) == (CommandStatus.NOT_SUPPORTED, "NotSupported")
