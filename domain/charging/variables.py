@@ -74,14 +74,21 @@ def ref_row(ref: VariableRef, **extra: Any) -> dict[str, Any]:
 def match_results(
     asked: Sequence[VariableRef], rows: Iterable[Mapping[str, Any]] | None
 ) -> list[VariableResult]:
-    """One result per variable asked, in the order asked. A variable the station left out of its
-    answer is Rejected; an unknown status word is Rejected too."""
+    """One result per variable asked, in the order asked, matched on the whole reference, else on
+    component and variable name when only one answer has them. A variable the station left out
+    of its answer is Rejected; an unknown status word is Rejected too."""
     answered: dict[str, Mapping[str, Any]] = {}
+    by_name: dict[tuple[str, str], list[Mapping[str, Any]]] = {}
     for row in rows or ():
-        answered.setdefault(row_ref(row).key(), row)
+        ref = row_ref(row)
+        answered.setdefault(ref.key(), row)
+        by_name.setdefault((ref.component, ref.variable), []).append(row)
     results = []
     for ref in asked:
         found = answered.get(ref.key())
+        if found is None:  # a station that says more (or less) of the EVSE than was asked
+            named = by_name.get((ref.component, ref.variable), [])
+            found = named[0] if len(named) == 1 else None
         if found is None:
             results.append(VariableResult(ref, VariableStatus.REJECTED))
             continue

@@ -36,3 +36,13 @@ def test_status_words_of_both_versions() -> None:
     assert match_results([HEARTBEAT], [ref_row(HEARTBEAT, status="RebootRequired")])[
         0
     ].reboot_required
+
+
+def test_an_answer_naming_more_of_the_evse_still_matches_by_name() -> None:
+    echoed = VariableRef("EVSE", "Power", evse_id=1, connector_id=1)
+    [result] = match_results([POWER], [ref_row(echoed, status="Accepted", value="7")])
+    assert (result.ref, result.status, result.value) == (POWER, VariableStatus.ACCEPTED, "7")
+    twice = [ref_row(echoed, status="Accepted"), ref_row(HEARTBEAT, status="Accepted")]
+    other = VariableRef("EVSE", "Power", evse_id=2, connector_id=1)
+    ambiguous = [*twice, ref_row(other, status="Accepted")]
+    assert match_results([POWER], ambiguous)[0].status is VariableStatus.REJECTED
