@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Mount, Route, WebSocketRoute
@@ -17,6 +18,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from api.bodylimit import BodyLimit
 from api.console import console_files
 from api.deps import ApiDependencies, ApiLimits
+from api.graphiql import asset_routes
 from api.reports_http import report_routes
 from api.schema import build_schema
 from api.view import LaddnetGraphQL
@@ -67,9 +69,20 @@ def create_app(
             Route("/webhooks/stripe", stripe_webhook(deps), methods=["POST"]),
             WebSocketRoute("/graphql", graphql),
             *report_routes(deps),
+            *(asset_routes() if deps.introspection else []),
             Mount("/", app=console_files(), name="console"),  # last: every other route first
         ],
         middleware=[Middleware(BodyLimit, limit=limits.max_body_bytes)],
     )
+    if deps.cors_origins:
+        # Browser consoles on other origins: bearer tokens, not cookies, so no credentials.
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=list(deps.cors_origins),
+            allow_methods=["GET", "POST", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type"],
+            expose_headers=["Content-Disposition"],
+            max_age=600,
+        )
     app.state.shared_subscriptions = graphql.shared
     return app

@@ -40,6 +40,7 @@ class ApiDependencies:
     health_check: Callable[[], Awaitable[dict[str, Any]]]
     charging: ChargingService
     introspection: bool = False
+    cors_origins: tuple[str, ...] = ()  # browser origins allowed to call the API
     limits: ApiLimits = field(default_factory=ApiLimits)
     diagnostics_upload_url: str | None = None  # where stations upload diagnostics by default
     diagnostics: DiagnosticsService | None = None  # health, alerts, rules, transfers

@@ -22,6 +22,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from api.context import ApiContext, bearer_token
 from api.deps import ApiDependencies
+from api.graphiql import local_graphiql_html
 from api.shared_subscriptions import Member, SharedSubscriptions
 from domain.common.errors import DomainError
 from domain.identity.errors import InvalidToken
@@ -119,6 +120,11 @@ class LaddnetGraphQL(GraphQL[ApiContext, None]):
             if share_subscriptions
             else None
         )
+
+    @property
+    def graphql_ide_html(self) -> str:
+        """GraphiQL with its assets served by laddnet (api/graphiql.py), not from a CDN."""
+        return local_graphiql_html()
 
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket

@@ -9,14 +9,25 @@ import secrets
 from pathlib import Path
 from typing import Annotated
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from domain.common.clientaddr import parse_networks
 
+MIN_JWT_SECRET = 32
+PLACEHOLDER_STRIPE_SECRET_KEY = "sk_test_laddnet"
+PLACEHOLDER_STRIPE_PUBLISHABLE_KEY = "pk_test_laddnet"
+
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="LADDNET_", extra="ignore")
+    # An empty variable (``LADDNET_X=`` or compose's ``${X:-}``) counts as unset, never as "".
+    model_config = SettingsConfigDict(env_prefix="LADDNET_", extra="ignore", env_ignore_empty=True)
+
+    production: bool = Field(
+        default=False,
+        description="Production mode (the Docker image sets it): refuse to start without real "
+        "Stripe keys and webhook secret.",
+    )
 
     # Storage
     mongodb_uri: str | None = Field(
@@ -85,7 +96,8 @@ class Settings(BaseSettings):
     # Tokens
     jwt_secret: SecretStr | None = Field(
         default=None,
-        description="HS256 signing secret. Unset: a random one is made and kept in DATA_DIR.",
+        description="HS256 signing secret, 32+ characters (shorter is refused). Unset: a random "
+        "one is made and kept in DATA_DIR, so tokens survive restarts.",
     )
     jwt_issuer: str = Field(default="laddnet", description="`iss` of issued tokens.")
     jwt_audience: str = Field(default="laddnet-api", description="`aud` of issued tokens.")
@@ -102,8 +114,15 @@ class Settings(BaseSettings):
         description="Largest HTTP request body (bytes) any endpoint reads, GraphQL included; "
         "a larger one is answered 413 before it is read.",
     )
-    graphql_introspection: bool = Field(
-        default=False, description="Allow GraphQL introspection (and GraphiQL)."
+    graphql_introspection: bool | None = Field(
+        default=None,
+        description="Allow GraphQL introspection and GraphiQL (served locally, no CDN). "
+        "Unset: on in demo mode, off otherwise.",
+    )
+    cors_origins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Browser origins allowed to call the API (comma-separated, e.g. "
+        "`https://console.example.com`; `*` for any). Empty: no cross-origin access.",
     )
 
     diagnostics_upload_url: str | None = Field(
@@ -114,17 +133,23 @@ class Settings(BaseSettings):
 
     # Payments
     stripe_secret_key: SecretStr = Field(
-        default=SecretStr("sk_test_laddnet"), description="Stripe secret key."
+        default=SecretStr(PLACEHOLDER_STRIPE_SECRET_KEY),
+        description="Stripe secret key (required in production mode).",
+        validate_default=True,
     )
     stripe_publishable_key: str = Field(
-        default="pk_test_laddnet", description="Stripe publishable key handed to the mobile SDK."
+        default=PLACEHOLDER_STRIPE_PUBLISHABLE_KEY,
+        description="Stripe publishable key handed to the mobile SDK (required in production mode).",
+        validate_default=True,
     )
     stripe_api_base: str | None = Field(
         default=None,
         description="Stripe API base URL (localstripe in demo/tests). Unset: real Stripe.",
     )
     stripe_webhook_secret: SecretStr | None = Field(
-        default=None, description="Secret used to verify Stripe webhook signatures."
+        default=None,
+        description="Secret used to verify Stripe webhook signatures (required in production mode).",
+        validate_default=True,
     )
     settlement_interval: float = Field(
         default=15.0,
@@ -144,6 +169,47 @@ class Settings(BaseSettings):
     telemetry_retention_days: int = Field(
         default=90, description="Days raw telemetry samples are kept."
     )
+
+    @field_validator("jwt_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < MIN_JWT_SECRET:
+            raise ValueError(
+                f"must be at least {MIN_JWT_SECRET} characters (e.g. `openssl rand -base64 48`), "
+                "or unset to have one made and kept in LADDNET_DATA_DIR"
+            )
+        return value
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
+        return value
+
+    @field_validator("stripe_secret_key", "stripe_publishable_key", "stripe_webhook_secret")
+    @classmethod
+    def _real_stripe_in_production(cls, value: object, info: ValidationInfo) -> object:
+        if not info.data.get("production"):
+            return value
+        text = value.get_secret_value() if isinstance(value, SecretStr) else value
+        prefix = {
+            "stripe_secret_key": ("sk_", "rk_"),
+            "stripe_publishable_key": ("pk_",),
+            "stripe_webhook_secret": ("whsec_",),
+        }[str(info.field_name)]
+        placeholder = text in (PLACEHOLDER_STRIPE_SECRET_KEY, PLACEHOLDER_STRIPE_PUBLISHABLE_KEY)
+        if not isinstance(text, str) or placeholder or not text.startswith(prefix):
+            raise ValueError(
+                "production mode needs your Stripe value here (from the Stripe dashboard, "
+                f"starting {' or '.join(prefix)}); it is "
+                + ("unset or empty" if text is None or placeholder else "not one")
+            )
+        return value
+
+    @property
+    def introspection_enabled(self) -> bool:
+        return self.demo if self.graphql_introspection is None else self.graphql_introspection
 
     @field_validator("trusted_proxies", mode="before")
     @classmethod
@@ -173,7 +239,7 @@ def settings_table() -> list[tuple[str, str, str]]:
     """(variable, default, description) for every setting: the README's table is made from this."""
     rows = []
     for name, field in Settings.model_fields.items():
-        default = field.default
+        default = field.get_default(call_default_factory=True)
         if isinstance(default, SecretStr):
             default = "(secret)"
         rows.append((f"LADDNET_{name.upper()}", str(default), field.description or ""))
