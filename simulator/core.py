@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
+from websockets.exceptions import ConnectionClosed, InvalidStatus
 from websockets.typing import Subprotocol
 
 from simulator.commands import StationCommands
@@ -130,6 +130,8 @@ class StationCore:
             except Exception as exc:  # any failed connect or dropped link: retry like a station
                 if not self._stopping:
                     self.stats.errors += 1
+                    if isinstance(exc, InvalidStatus) and exc.response.status_code in (401, 429):
+                        self.stats.refused += 1
                     log.warning("%s: connection failed: %s", self.id, exc or type(exc).__name__)
             finally:
                 self._set_disconnected()

@@ -170,6 +170,7 @@ class Fleet:
             f"OCPP {self.ocpp_version} | stations {len(self._stations)} | connected {self.connected}"
             f" | booted {self.booted} | charging {self.charging} | sent {sent} ({rate:.0f}/s)"
             f" | received {s.messages_received} | errors {s.errors}"
+            + (f" | refused {s.refused} (401/429)" if s.refused else "")
         )
 
     # ------------------------------------------------------------------ auto-charge

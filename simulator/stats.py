@@ -11,6 +11,7 @@ class FleetStats:
     messages_received: int = 0  # CALLs the CSMS sent us
     errors: int = 0  # failed connects, CALLERRORs, timeouts, failed commands
     reconnects: int = 0
+    refused: int = 0  # connects the CSMS refused: HTTP 401 (credentials) or 429 (throttled)
     boots: int = 0  # BootNotifications accepted
     sessions_started: int = 0
     sessions_ended: int = 0
