@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 
 from beanie import PydanticObjectId
 
+from domain.billing import repository as billing_repo
 from domain.common.errors import AlreadyExists
 from domain.identity import repository as identity_repo
 from domain.network import repository as network_repo
@@ -34,8 +35,27 @@ DEMO_PREFIX = "DEMO-"
 DEMO_TARIFF = "Demo tariff"
 
 
-async def ensure_demo_network(container: Container, stations: int) -> list[str]:
-    """The demo org, its admin, a driver holding the fleet's id tag, a site and the stations."""
+DEMO_CARD = "pm_card_visa"  # Stripe's test Visa, 4242 4242 4242 4242 (localstripe knows it)
+
+
+async def ensure_demo_card(container: Container, driver_id: PydanticObjectId, fresh: bool) -> None:
+    """The demo driver pays with Stripe's test Visa from the start. ``fresh``: the Stripe behind
+    this run (the demo's own localstripe) was just started and knows no customer stored by an
+    earlier run, so those records are dropped and made again."""
+    if fresh:
+        dropped = await billing_repo.forget_customers()
+        if dropped:
+            log.info("demo stripe started empty: forgot %d stored customers", dropped)
+    if await container.billing.default_payment_method(driver_id) is None:
+        card = await container.billing.set_default_payment_method(driver_id, DEMO_CARD)
+        log.info("demo driver's default card: %s ending %s", card.brand, card.last4)
+
+
+async def ensure_demo_network(
+    container: Container, stations: int, *, fresh_stripe: bool = False
+) -> list[str]:
+    """The demo org, its admin, a driver holding the fleet's id tag and a test card, a site and the
+    stations."""
     identity, network = container.identity, container.network
     org = await identity_repo.organisation_by_name(DEMO_ORG)
     if org is None:
@@ -49,6 +69,7 @@ async def ensure_demo_network(container: Container, stations: int) -> list[str]:
     assert driver.id is not None
     with contextlib.suppress(AlreadyExists):
         await container.charging.link_id_token(driver.id, DEFAULT_ID_TAG, org_id=org.id)
+    await ensure_demo_card(container, driver.id, fresh_stripe)
     site = await ensure_site(
         network,
         org.id,
@@ -119,9 +140,9 @@ async def ensure_demo_tariff(container: Container, org_id: PydanticObjectId) -> 
 
 @contextlib.asynccontextmanager
 async def run_demo(
-    container: Container, settings: Settings, ocpp_port: int
+    container: Container, settings: Settings, ocpp_port: int, *, fresh_stripe: bool = False
 ) -> AsyncIterator[list[str]]:
-    ids = await ensure_demo_network(container, settings.demo_stations)
+    ids = await ensure_demo_network(container, settings.demo_stations, fresh_stripe=fresh_stripe)
     configs = build_station_configs(len(ids), DEMO_PREFIX, DEMO_STATION_KEY)
     half = (len(configs) + 1) // 2
     url = f"ws://127.0.0.1:{ocpp_port}/ocpp"
@@ -139,7 +160,8 @@ async def run_demo(
             f"Demo fleet     {len(ids)} simulated stations ({half} on OCPP 1.6, "
             f"{len(ids) - half} on 2.0.1): {', '.join(ids)}",
             f"Demo operator  {DEMO_ADMIN} / {DEMO_PASSWORD}  (sign in to the console)",
-            f"Demo driver    {DEMO_DRIVER} / {DEMO_PASSWORD}",
+            f"Demo driver    {DEMO_DRIVER} / {DEMO_PASSWORD}  (default card: Stripe's test "
+            f"Visa {DEMO_CARD}; other test cards in the README)",
         ]
     finally:
         reporter.cancel()

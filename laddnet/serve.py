@@ -216,7 +216,9 @@ async def serve(
         if settings.demo and ocpp_port is not None:
             from laddnet.demo import run_demo
 
-            demo_lines = await stack.enter_async_context(run_demo(container, settings, ocpp_port))
+            demo_lines = await stack.enter_async_context(
+                run_demo(container, settings, ocpp_port, fresh_stripe=localstripe is not None)
+            )
             lines.extend(demo_lines)
         stack.enter_context(
             endpoints.published(

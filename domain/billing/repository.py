@@ -342,3 +342,10 @@ async def mark_event_handled(event_id: str, outcome: str) -> None:
 
 
 __all__ = ["PaymentStatus"]
+
+
+async def forget_customers() -> int:
+    """Drop every stored customer: for demo mode, whose freshly started localstripe knows none of
+    them (each is made again, at the new one, when next needed)."""
+    result = await BillingCustomer.get_pymongo_collection().delete_many({})
+    return int(result.deleted_count)
