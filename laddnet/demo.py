@@ -177,5 +177,5 @@ async def _report(fleets: list[Fleet]) -> None:
         await asyncio.sleep(5)
         line = " | ".join(f.progress_line() for f in fleets)
         if line != previous:
-            log.info("demo fleet: %s", line)
+            log.debug("demo fleet: %s", line)
             previous = line

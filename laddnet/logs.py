@@ -1,4 +1,9 @@
-"""Structured logs: one event per line, bound context (station id, session id) on every line."""
+"""Structured logs: one event per line, bound context (station id, session id) on every line.
+
+What a person running laddnet wants to follow is logged at INFO as named events with fields
+(``domain.common.logctx.log_event``): ``session.started``, ``session.ended``, ``alert.raised``,
+``alert.acknowledged``, ``alert.resolved``, ``payment.captured``. Per-call detail (each Stripe
+request, each MongoDB command, each OCPP frame, the demo fleet's progress) is DEBUG."""
 
 from __future__ import annotations
 
@@ -10,11 +15,16 @@ from datetime import UTC, datetime
 from domain.common.logctx import ContextFilter
 
 
+def _value(value: object) -> str:
+    text = str(value)
+    return f'"{text}"' if (" " in text or not text) else text
+
+
 class KeyValueFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         ts = datetime.fromtimestamp(record.created, UTC).strftime("%H:%M:%S.%f")[:-3]
-        ctx = getattr(record, "ctx", {}) or {}
-        extra = "".join(f" {k}={v}" for k, v in ctx.items())
+        ctx = {**(getattr(record, "ctx", {}) or {}), **(getattr(record, "fields", {}) or {})}
+        extra = "".join(f" {k}={_value(v)}" for k, v in ctx.items() if v is not None)
         line = f"{ts} {record.levelname:<7} {record.name}: {record.getMessage()}{extra}"
         if record.exc_info:
             line += "\n" + self.formatException(record.exc_info)
@@ -29,6 +39,7 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "event": record.getMessage(),
             **(getattr(record, "ctx", {}) or {}),
+            **(getattr(record, "fields", {}) or {}),
         }
         if record.exc_info:
             doc["exc"] = self.formatException(record.exc_info)
@@ -42,5 +53,16 @@ def configure(level: str = "INFO", as_json: bool = False) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
-    for noisy in ("pymongo", "websockets", "uvicorn.access", "stripe", "ocpp"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
+    # A line per message, query or HTTP call (Stripe's go through httpx/urllib3): at DEBUG only.
+    per_call = logging.DEBUG if root.level <= logging.DEBUG else logging.WARNING
+    for noisy in (
+        "pymongo",
+        "websockets",
+        "uvicorn.access",
+        "stripe",
+        "ocpp",
+        "httpx",
+        "httpcore",
+        "urllib3",
+    ):
+        logging.getLogger(noisy).setLevel(per_call)

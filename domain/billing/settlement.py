@@ -28,6 +28,7 @@ from domain.billing.receipts import issue_receipt
 from domain.charging.models import ChargingSession
 from domain.charging.state import SessionStatus
 from domain.common.clock import as_utc, utcnow
+from domain.common.logctx import log_event
 
 log = logging.getLogger(__name__)
 
@@ -270,6 +271,15 @@ class Settlement:
         payment.amount_captured = intent.amount_captured
         payment.status = PaymentStatus.CAPTURED
         payment.last_error = None
+        log_event(
+            log,
+            "payment.captured",
+            payment_id=str(payment.id),
+            session_id=str(payment.session_id),
+            amount=payment.amount_captured,
+            currency=payment.currency,
+            intent=intent.id,
+        )
         if payment.amount_due is not None and payment.amount_captured < payment.amount_due:
             log.warning(
                 "session payment %s: captured %d of %d due (the hold)",

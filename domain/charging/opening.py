@@ -21,6 +21,7 @@ from domain.charging.id_tokens import IdTokens, tag_info
 from domain.charging.models import ChargingSession, IdToken, IdTokenStatus
 from domain.charging.results import StartResult, lock_key, station_oid
 from domain.charging.sequences import TransactionIds
+from domain.charging.session_log import log_session_started
 from domain.charging.state import SessionStatus
 from domain.charging.store import ChargingStore
 from domain.common.clock import utcnow
@@ -168,6 +169,7 @@ class SessionOpener:
                 (session.station_id, session.connector_id, session.transaction_id)
             )
         self.events.publish(recording.session_event(session, now))
+        log_session_started(session)
         return session
 
     async def _resolve_holder(

@@ -27,6 +27,7 @@ from domain.charging.models import ChargingSession, OrphanTransactionMessage
 from domain.charging.opening import SessionOpener
 from domain.charging.results import StartResult, StopResult, station_oid
 from domain.charging.sample_recording import SampleRecorder
+from domain.charging.session_log import log_session_ended
 from domain.charging.state import SessionStatus, from_connector_status
 from domain.charging.store import ChargingStore
 from domain.common.clock import utcnow
@@ -226,6 +227,7 @@ class TransactionRecorder:
         recording.apply_samples(session, new)
         recording.end(session, at=at, reason=reason, meter_stop_wh=meter_stop_wh)
         await self.save(session, now)
+        log_session_ended(session)
         return StopResult(session, status, info)
 
     async def _orphan(

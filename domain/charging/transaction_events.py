@@ -15,6 +15,8 @@ from domain.charging.opening import SessionOpener
 from domain.charging.recorder import TransactionRecorder
 from domain.charging.results import TransactionEventResult, station_oid
 from domain.charging.sample_recording import SampleRecorder
+from domain.charging.session_log import log_session_ended
+from domain.charging.state import SessionStatus
 from domain.charging.store import ChargingStore
 from domain.common.clock import utcnow
 from domain.network.models import Station
@@ -117,7 +119,10 @@ class TransactionEventRecorder:
         if id_tag and session.id_tag is None:
             session.id_tag = id_tag
             session.driver_id = token.driver_id if token else None
+        was_ended = session.status is SessionStatus.ENDED
         recording.apply_transaction_event(session, event, flags | norm.flags, new, latest=latest)
         self.samples.publish(station, session.connector_id, new, now)
         await self.recorder.save(session, now)
+        if session.status is SessionStatus.ENDED and not was_ended:
+            log_session_ended(session)
         return TransactionEventResult(session, status)

@@ -38,3 +38,10 @@ class ContextFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.ctx = _context.get()
         return True
+
+
+def log_event(logger: logging.Logger, name: str, level: int = logging.INFO, **fields: Any) -> None:
+    """One structured event on one line: ``name`` (``session.started``, ``payment.captured`` …)
+    and its fields, besides the bound context. Text logs show ``name key=value …``; JSON logs put
+    the fields beside ``event``."""
+    logger.log(level, name, extra={"fields": fields})

@@ -13,6 +13,7 @@ from beanie import PydanticObjectId
 from domain.common.clock import as_utc, utcnow
 from domain.common.errors import InvalidInput
 from domain.common.events import AlertChanged, EventBus
+from domain.common.logctx import log_event
 from domain.common.pagination import Page, decode_cursor, encode_cursor, page_size
 from domain.diagnostics import repository as repo
 from domain.diagnostics.errors import AlertNotFound, AlertResolved
@@ -60,6 +61,19 @@ class AlertOperations:
             resolved_at=as_utc(alert.resolved_at) if alert.resolved_at else None,
         )
         self.events.publish(event)
+        log_event(
+            log,
+            f"alert.{event.state.lower()}",  # alert.raised, alert.acknowledged, alert.resolved
+            logging.WARNING
+            if event.state == AlertState.RAISED and event.severity.upper() == "CRITICAL"
+            else logging.INFO,
+            alert_id=event.alert_id,
+            kind=event.kind,
+            severity=event.severity,
+            station_id=event.station_id,
+            connector=event.connector_id,
+            message=event.message,
+        )
         if self.notifier is not None:
             task = asyncio.create_task(self._deliver(event))
             self._tasks.add(task)
