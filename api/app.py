@@ -21,6 +21,7 @@ from api.deps import ApiDependencies, ApiLimits
 from api.graphiql import asset_routes
 from api.reports_http import report_routes
 from api.schema import build_schema
+from api.uploads import upload_routes
 from api.view import LaddnetGraphQL
 from api.webhooks import stripe_webhook
 
@@ -69,6 +70,7 @@ def create_app(
             Route("/webhooks/stripe", stripe_webhook(deps), methods=["POST"]),
             WebSocketRoute("/graphql", graphql),
             *report_routes(deps),
+            *upload_routes(deps),
             *(asset_routes() if deps.introspection else []),
             Mount("/", app=console_files(), name="console"),  # last: every other route first
         ],

@@ -12,6 +12,7 @@ from domain.charging.service import ChargingService
 from domain.common.clientaddr import TrustedProxies
 from domain.common.events import EventBus
 from domain.diagnostics.service import DiagnosticsService
+from domain.diagnostics.uploads import DiagnosticsUploads
 from domain.identity.service import IdentityService
 from domain.identity.tokens import TokenService
 from domain.network.service import NetworkService
@@ -44,6 +45,9 @@ class ApiDependencies:
     limits: ApiLimits = field(default_factory=ApiLimits)
     diagnostics_upload_url: str | None = None  # where stations upload diagnostics by default
     diagnostics: DiagnosticsService | None = None  # health, alerts, rules, transfers
+    uploads: DiagnosticsUploads | None = None  # diagnostics files stations upload to laddnet
+    upload_secret: bytes | None = None  # keys the per-station upload tokens
+    upload_max_bytes: int = 64 * 1024 * 1024
     reporting: ReportingService | None = None  # usage, peak hours, bottlenecks
     # payments, memberships, receipts; without it sessions are free and the Stripe webhook is a 503
     billing: BillingService | None = None

@@ -57,6 +57,7 @@ from api.types.diagnostics import (
     Alert,
     AlertConnection,
     AlertRuleInForce,
+    DiagnosticsFile,
     ResolveAlertPayload,
     SetAlertRulePayload,
 )
@@ -99,6 +100,9 @@ class Query:
     )
     alerts: AlertConnection = strawberry.field(resolver=diagnostics.alerts)
     alert_rules: list[AlertRuleInForce] = strawberry.field(resolver=diagnostics.alert_rules)
+    diagnostics_files: list[DiagnosticsFile] = strawberry.field(
+        resolver=diagnostics.diagnostics_files
+    )
     usage_report: UsageReport = strawberry.field(resolver=reports.usage_report)
     peak_hours: PeakHours = strawberry.field(resolver=reports.peak_hours)
     bottlenecks: list[Bottleneck] = strawberry.field(resolver=reports.bottlenecks)

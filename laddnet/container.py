@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -28,6 +29,7 @@ from domain.common.events import EventBus, InProcessEventBus
 from domain.common.throttle import FailureThrottle
 from domain.diagnostics.service import DiagnosticsService
 from domain.diagnostics.station_reports import StationReportLog
+from domain.diagnostics.uploads import DiagnosticsUploads
 from domain.diagnostics.webhook import WebhookNotifier
 from domain.identity import repository as identity_repository
 from domain.identity.service import IdentityService
@@ -42,6 +44,7 @@ from laddnet.cluster.lease import only_while_held
 from laddnet.cluster.relay import ClusterRelay
 from laddnet.cluster.sweep import sweep_dead_nodes
 from laddnet.database import Database, mongo_health
+from laddnet.file_store import DataDirFileStore
 from laddnet.recovery import reap_abandoned_transactions
 from laddnet.settings import Settings
 from laddnet.tls_files import TlsFiles, ensure_tls_files
@@ -84,6 +87,7 @@ class Container:
     security: StationSecurity | None = None
     tls: TlsFiles | None = None  # set when OCPP offers wss:// (security profiles 2 and 3)
     tls_port: int | None = None
+    uploads: DiagnosticsUploads | None = None  # diagnostics files stations upload here
     node_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     cluster: ClusterRelay | None = None  # set when several nodes share the database
     ocpp: OcppServer | None = None  # this process's OCPP server, once made
@@ -141,6 +145,11 @@ class Container:
             trusted_proxies=TrustedProxies.of(self.settings.trusted_proxies),
             diagnostics_upload_url=self.settings.diagnostics_upload_url,
             diagnostics=self.diagnostics,
+            uploads=self.uploads,
+            upload_secret=hashlib.sha256(
+                b"laddnet diagnostics uploads:" + self.settings.resolved_jwt_secret().encode()
+            ).digest(),
+            upload_max_bytes=self.settings.diagnostics_upload_max_bytes,
             reporting=self.reporting,
             billing=self.billing,
             tariffs=self.tariffs,
@@ -302,6 +311,10 @@ def build_container(
         security=security,
         tls=tls,
         tls_port=tls_port,
+        uploads=DiagnosticsUploads(
+            DataDirFileStore(settings.data_dir / "uploads"),
+            max_bytes=settings.diagnostics_upload_max_bytes,
+        ),
         node_id=node_id,
         cluster=relay,
     )

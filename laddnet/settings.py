@@ -127,8 +127,16 @@ class Settings(BaseSettings):
 
     diagnostics_upload_url: str | None = Field(
         default=None,
-        description="Where stations upload diagnostics when the operator gives no location "
-        "(an absolute http(s), ftp(s) or sftp URL).",
+        description="Where stations upload diagnostics when the operator gives no location. "
+        "Unset: to laddnet itself (`/uploads/diagnostics` at the address the operator's request "
+        "reached); a URL ending in `/uploads/diagnostics` is laddnet's own as stations reach it "
+        "(behind a proxy); any other absolute http(s), ftp(s) or sftp URL is another server.",
+    )
+    diagnostics_upload_max_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        description="Largest diagnostics file a station may upload to laddnet (bytes); files are "
+        "kept in DATA_DIR/uploads.",
+        gt=0,
     )
 
     # Payments

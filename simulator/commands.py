@@ -7,8 +7,11 @@ the CALLRESULT is sent. Follow-ups may call the CSMS; the decisions never do.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import urllib.parse
+import urllib.request
 from collections.abc import Callable, Coroutine
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -181,21 +184,42 @@ class StationCommands:
 
         return True, send
 
-    def upload(self, request_id: int | None, kind: str) -> tuple[str, FollowUp]:
-        """Diagnostics (1.6) or log (2.0.1) upload: answer a file name, then report progress."""
+    def upload(
+        self, request_id: int | None, kind: str, location: str | None = None
+    ) -> tuple[str, FollowUp]:
+        """Diagnostics (1.6) or log (2.0.1) upload: answer a file name, then report progress. To
+        an http(s) location the file (a small log of the station's state) is really sent, by HTTP
+        PUT to ``location/filename`` as stations do; a failed PUT reports UploadFailed."""
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
         filename = f"{self.station.id}-{kind}-{stamp}.log"
         self.station.upload_request_id = request_id
 
         async def upload() -> None:
-            for status in ("Uploading", "Uploaded"):
-                self.station.upload_status = status
-                await self.station.link.upload_status_notification(status, request_id)
-                if status == "Uploading":
-                    await self.station._step()
+            self.station.upload_status = "Uploading"
+            await self.station.link.upload_status_notification("Uploading", request_id)
+            await self.station._step()
+            done = "Uploaded"
+            if location and location.startswith(("http://", "https://")):
+                body = self._log_file(kind, stamp).encode()
+                target = location.rstrip("/") + "/" + urllib.parse.quote(filename)
+                try:
+                    await asyncio.to_thread(_put, target, body)
+                except OSError as exc:
+                    log.warning("%s: upload to %s failed: %s", self.station.id, target, exc)
+                    done = "UploadFailed"
+            self.station.upload_status = done
+            await self.station.link.upload_status_notification(done, request_id)
             self.station.upload_status = "Idle"
 
         return filename, upload
+
+    def _log_file(self, kind: str, stamp: str) -> str:
+        lines = [f"{stamp} {self.station.id} {kind} log (laddnet simulator)"]
+        for conn in self.station.connectors.values():
+            lines.append(
+                f"connector {conn.connector_id}: status {conn.status} error {conn.error_code}"
+            )
+        return "\n".join(lines) + "\n"
 
     def update_firmware(self, request_id: int | None, location: str) -> FollowUp:
         self.station.firmware_request_id = request_id
@@ -251,3 +275,12 @@ class StationCommands:
         stack_level: int | None,
     ) -> bool:
         return self.station.profiles.clear(profile_id, connector_id, purpose, stack_level)
+
+
+def _put(url: str, body: bytes) -> None:
+    request = urllib.request.Request(
+        url, data=body, method="PUT", headers={"Content-Type": "text/plain"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        if response.status >= 300:
+            raise OSError(f"HTTP {response.status}")

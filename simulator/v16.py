@@ -235,7 +235,7 @@ class V16Link(Link, ChargePoint):  # type: ignore[misc]
     def on_get_diagnostics(
         self, location: str, call_unique_id: str, **_kw: Any
     ) -> call_result.GetDiagnostics:
-        filename, follow = self.station.commands.upload(None, "diagnostics")
+        filename, follow = self.station.commands.upload(None, "diagnostics", location)
         self.defer(call_unique_id, "diagnostics upload", follow)
         return call_result.GetDiagnostics(file_name=filename)
 

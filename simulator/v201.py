@@ -134,7 +134,8 @@ class V201Link(V201Messages):
     def on_get_log(
         self, log_type: str, request_id: int, call_unique_id: str, **_kw: Any
     ) -> call_result.GetLog:
-        filename, follow = self.station.commands.upload(request_id, log_type.lower())
+        remote = (_kw.get("log") or {}).get("remote_location")
+        filename, follow = self.station.commands.upload(request_id, log_type.lower(), remote)
         self.defer(call_unique_id, "log upload", follow)
         return call_result.GetLog(status="Accepted", filename=filename)
 

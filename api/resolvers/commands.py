@@ -14,6 +14,7 @@ from api.context import ApiContext, Info
 from api.errors import domain_errors_as, user_errors
 from api.types.commands import DiagnosticsRequest, RequestDiagnosticsPayload, StationCommandPayload
 from api.types.station_commands import FileTransfer, UpdateFirmwarePayload
+from api.uploads import upload_location
 from domain.charging import commands as cmd
 from domain.common.clock import as_utc, utcnow
 from domain.common.errors import DomainError, InvalidInput
@@ -124,7 +125,7 @@ async def request_diagnostics(
     request is recorded first (diagnostics tracks it to completion from the station's status
     notifications) and sent with its requestId."""
     ctx = info.context
-    target = location or ctx.deps.diagnostics_upload_url
+    target = location or upload_location(ctx.deps, str(ctx.request.base_url), str(station_id))
     diagnostics = ctx.deps.diagnostics
     if not target:
         raise InvalidInput(

@@ -19,6 +19,7 @@ from api.types.diagnostics import (
     AlertRule,
     AlertRuleInForce,
     AlertRuleInput,
+    DiagnosticsFile,
     ResolveAlertPayload,
     SetAlertRulePayload,
 )
@@ -121,3 +122,18 @@ async def alert_feed(
         async for event in stream:
             assert isinstance(event, AlertChanged)
             yield Alert.from_event(event)
+
+
+async def diagnostics_files(
+    info: Info, station_id: strawberry.ID, first: int | None = None
+) -> list[DiagnosticsFile]:
+    """Diagnostics files the station uploaded to laddnet, newest first."""
+    ctx = info.context
+    with coded_errors():
+        org = ctx.reading_org()
+        if ctx.deps.uploads is None:
+            raise DiagnosticsUnavailable("uploads are not kept by this process")
+        found = await ctx.deps.uploads.files(
+            org, parse_id(station_id, field="stationId", what="station"), first
+        )
+    return [DiagnosticsFile.from_domain(f) for f in found]

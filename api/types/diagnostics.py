@@ -16,6 +16,7 @@ from domain.common.events import AlertChanged
 from domain.diagnostics.models import Alert as DomainAlert
 from domain.diagnostics.models import AlertRule as DomainAlertRule
 from domain.diagnostics.models import AlertState
+from domain.diagnostics.models import DiagnosticsFile as DomainDiagnosticsFile
 from domain.diagnostics.models import StationHealth as DomainStationHealth
 from domain.diagnostics.rules import AlertKind, Rule, Severity
 
@@ -248,3 +249,31 @@ def open_alerts_loader(ctx: ApiContext) -> DataLoader[str, list[DomainAlert]]:
 
         loader = ctx.loaders.extra["open_alerts"] = DataLoader(load_fn=load)
     return loader
+
+
+@strawberry.type(
+    description="A diagnostics file a station uploaded to laddnet; download it from downloadPath "
+    "with the same Bearer token."
+)
+class DiagnosticsFile:
+    id: strawberry.ID
+    station_id: strawberry.ID
+    file_name: str
+    size_bytes: int
+    received_at: datetime
+    request_id: strawberry.ID | None = strawberry.field(
+        description="The diagnostics request it answers, when one was open."
+    )
+    download_path: str
+
+    @classmethod
+    def from_domain(cls, f: DomainDiagnosticsFile) -> DiagnosticsFile:
+        return cls(
+            id=strawberry.ID(str(f.id)),
+            station_id=strawberry.ID(str(f.station_id)),
+            file_name=f.file_name,
+            size_bytes=f.size_bytes,
+            received_at=utc(f.received_at),  # type: ignore[arg-type]
+            request_id=strawberry.ID(str(f.transfer_id)) if f.transfer_id else None,
+            download_path=f"/diagnostics/files/{f.id}",
+        )

@@ -177,3 +177,22 @@ class StationReport(Document):
         indexes = [
             IndexModel([("station_id", ASCENDING), ("kind", ASCENDING), ("at", DESCENDING)]),
         ]
+
+
+class DiagnosticsFile(Document):
+    """A diagnostics file a station uploaded to laddnet itself (the bytes are in the file store
+    under ``key``; this is what the API lists)."""
+
+    org_id: PydanticObjectId
+    site_id: PydanticObjectId | None = None
+    station_id: PydanticObjectId
+    transfer_id: PydanticObjectId | None = None  # the request it answers (the newest open one)
+    file_name: str
+    key: str
+    size_bytes: int
+    content_type: str | None = None
+    received_at: datetime
+
+    class Settings:
+        name = "diagnostics_files"
+        indexes = [IndexModel([("station_id", ASCENDING), ("received_at", DESCENDING)])]

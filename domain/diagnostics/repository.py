@@ -20,6 +20,7 @@ from domain.diagnostics.models import (
     AlertRule,
     AlertState,
     AlertWebhook,
+    DiagnosticsFile,
     FileTransfer,
     StationHealth,
 )
@@ -280,3 +281,21 @@ async def site_org(site_id: PydanticObjectId) -> PydanticObjectId | None:
     """The organisation owning a site (the network's ``sites``, read only)."""
     row = await Site.get_pymongo_collection().find_one({"_id": site_id}, {"org_id": 1})
     return None if row is None else row["org_id"]
+
+
+async def insert_file(file: DiagnosticsFile) -> DiagnosticsFile:
+    await file.insert()
+    return file
+
+
+async def get_file(file_id: PydanticObjectId) -> DiagnosticsFile | None:
+    return await DiagnosticsFile.get(file_id)
+
+
+async def files_for_station(station_id: PydanticObjectId, limit: int) -> list[DiagnosticsFile]:
+    return (
+        await DiagnosticsFile.find({"station_id": station_id})
+        .sort("-received_at")
+        .limit(limit)
+        .to_list()
+    )
