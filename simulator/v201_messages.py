@@ -188,6 +188,8 @@ class V201Messages(Link, ChargePoint):  # type: ignore[misc]
         )
 
     async def upload_status_notification(self, status: str, request_id: int | None) -> None:
+        # 2.0.1 UploadLogStatusEnumType names the failure UploadFailure (1.6: UploadFailed)
+        status = "UploadFailure" if status == "UploadFailed" else status
         await self.send(call.LogStatusNotification(status=status, request_id=request_id))
 
     async def firmware_status_notification(self, status: str, request_id: int | None) -> None:

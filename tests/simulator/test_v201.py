@@ -127,12 +127,21 @@ async def test_variables_log_firmware_fault_and_reset(rig201) -> None:
     assert station.meter_interval == 15
 
     log = await cp.call(
-        call.GetLog(log={"remote_location": "https://logs.example/up"}, log_type="DiagnosticsLog", request_id=7)
+        call.GetLog(log={"remote_location": "ftp://logs.example/up"}, log_type="DiagnosticsLog", request_id=7)
     )  # fmt: skip
     assert log.status == "Accepted" and log.filename
     await csms.wait_for(lambda: len(cp.of("LogStatusNotification")) == 2, what="log upload")
     assert [(n["status"], n["request_id"]) for n in cp.of("LogStatusNotification")] == [
         ("Uploading", 7), ("Uploaded", 7),
+    ]  # fmt: skip
+    # an http(s) location gets the file by PUT; one that refuses it is 2.0.1's UploadFailure
+    refused = await cp.call(
+        call.GetLog(log={"remote_location": "http://127.0.0.1:1/up"}, log_type="DiagnosticsLog", request_id=9)
+    )  # fmt: skip
+    assert refused.status == "Accepted"
+    await csms.wait_for(lambda: len(cp.of("LogStatusNotification")) == 4, what="failed upload")
+    assert [(n["status"], n["request_id"]) for n in cp.of("LogStatusNotification")][2:] == [
+        ("Uploading", 9), ("UploadFailure", 9),
     ]  # fmt: skip
     fw = await cp.call(
         call.UpdateFirmware(request_id=8, firmware={"location": "https://fw.example/x-3.0.1.bin", "retrieve_date_time": "2025-01-01T00:00:00Z"})
