@@ -15,13 +15,14 @@ import socket
 import subprocess
 import sys
 import threading
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pymongo import MongoClient
 
 from laddnet.cli import build_parser
-from laddnet.database import Database
 
 KEY = "sim-station-key-0123"
 
@@ -93,8 +94,13 @@ class Server:
 
 
 @pytest.fixture
-def env(tmp_path: Path, database: Database, mongodb_uri: str) -> Iterator[dict[str, str]]:
-    yield env_for(tmp_path, mongodb_uri, database.db.name)
+def env(tmp_path: Path, mongodb_uri: str) -> Iterator[dict[str, str]]:
+    """A database of its own for each test, made and dropped synchronously (these tests drive only
+    subprocesses, so they hold no event loop for an async client to run in)."""
+    name = f"t_cli_day_one_{uuid.uuid4().hex[:12]}"
+    yield env_for(tmp_path, mongodb_uri, name)
+    with MongoClient(mongodb_uri, serverSelectionTimeoutMS=30_000) as client:
+        client.drop_database(name)
 
 
 def test_operator_create_reads_the_password_from_stdin_or_says_it_is_missing(
