@@ -17,6 +17,7 @@ from domain.identity.service import IdentityService
 from domain.identity.tokens import TokenService
 from domain.network.service import NetworkService
 from domain.reporting.service import ReportingService
+from domain.security.service import StationSecurity
 from domain.tariffs.service import TariffService
 
 
@@ -53,6 +54,7 @@ class ApiDependencies:
     billing: BillingService | None = None
     tariffs: TariffService = field(default_factory=TariffService)
     # whose X-Forwarded-For names the client for rate limits (domain/common/clientaddr.py)
+    security: StationSecurity | None = None  # OCPP security profiles, keys, certificates
     trusted_proxies: TrustedProxies = field(default_factory=TrustedProxies)
 
     def require_billing(self) -> BillingService:

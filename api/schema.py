@@ -29,6 +29,7 @@ from api.resolvers import (
     network,
     operators,
     reports,
+    security,
     station_commands,
     tariffs,
 )
@@ -143,6 +144,16 @@ class Mutation:
         resolver=station_commands.unlock_connector
     )
     trigger_message: CommandPayload = strawberry.mutation(resolver=station_commands.trigger_message)
+    set_station_security_profile: CommandPayload = strawberry.mutation(
+        resolver=security.set_station_security_profile,
+        description="Move a station to a higher OCPP security profile (1-3; only upwards): "
+        "pending until the station connects with it.",
+    )
+    rotate_station_password: CommandPayload = strawberry.mutation(
+        resolver=security.rotate_station_password,
+        description="Give a station a new Basic-auth key; the old one is refused once the "
+        "station logs in with the new one.",
+    )
     get_variables: GetVariablesPayload = strawberry.mutation(
         resolver=station_commands.get_variables
     )

@@ -153,6 +153,7 @@ class Container:
             reporting=self.reporting,
             billing=self.billing,
             tariffs=self.tariffs,
+            security=self.security,
         )
 
     @contextlib.asynccontextmanager

@@ -26,9 +26,6 @@ PENDING: dict[str, str] = {
     "ClearDisplayMessage": "#12 O",
     "SetVariableMonitoring": "#12 N",
     "RequestCustomerInformation": "#12 N",
-    "SetStationSecurityProfile": "#13",
-    "RotateStationPassword": "#13",
-    "StationCertificates": "#13",
 }
 
 

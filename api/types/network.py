@@ -12,6 +12,7 @@ from api.errors import UserError, coded_errors
 from api.types.charging import TelemetrySample
 from api.types.common import DateRangeInput, GeoPoint, GeoPointInput, PageInfo, utc
 from api.types.diagnostics import Alert, StationHealth, health_loader, open_alerts_loader
+from api.types.security import StationCertificate
 from api.types.station_commands import (
     FileTransfer,
     StationReportRequest,
@@ -126,6 +127,9 @@ class Station:
     booted_at: datetime | None
     location: GeoPoint
     connectors: list[Connector]
+    security_profile: int = strawberry.field(
+        description="The OCPP security profile the station must connect with (1-3)."
+    )
     domain: strawberry.Private[DomainStation]
 
     @classmethod
@@ -145,8 +149,18 @@ class Station:
             booted_at=utc(s.booted_at),
             location=GeoPoint.from_domain(s.location),
             connectors=[Connector.from_domain(c) for c in s.connectors],
+            security_profile=s.security_profile,
             domain=s,
         )
+
+    @strawberry.field
+    async def certificates(self, info: Info) -> list[StationCertificate]:
+        """Certificates laddnet signed for or knows on this station."""
+        security = info.context.deps.security
+        if security is None:
+            return []
+        info.context.reading_org()
+        return [StationCertificate.from_domain(c) for c in await security.certificates(self.domain)]
 
     @strawberry.field
     async def site(self, info: Info) -> Site:

@@ -185,6 +185,15 @@ class Laddnet:
 async def laddnet(
     database: Database, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[Laddnet]:
+    async with running_laddnet(database, tmp_path_factory) as app:
+        yield app
+
+
+@contextlib.asynccontextmanager
+async def running_laddnet(
+    database: Database, tmp_path_factory: pytest.TempPathFactory, **overrides: Any
+) -> AsyncIterator[Laddnet]:
+    """laddnet in its production wiring (``build_container``), ``overrides`` on its settings."""
     stripe = LocalStripe()  # no test may reach the real Stripe
     await asyncio.to_thread(stripe.start)
     try:
@@ -196,6 +205,7 @@ async def laddnet(
             stripe_api_base=stripe.api_base,
             stripe_webhook_secret=SecretStr(WEBHOOK_SECRET),
             diagnostics_upload_url="ftp://uploads.example.com/diag/",
+            **overrides,
         )
         container = build_container(settings, database)
         async with (
