@@ -21,13 +21,14 @@ from api.deps import ApiDependencies, ApiLimits
 from api.graphiql import asset_routes
 from api.reports_http import report_routes
 from api.schema import build_schema
-from api.uploads import upload_routes
+from api.uploads import UPLOAD_PATH, upload_routes
 from api.view import LaddnetGraphQL
 from api.webhooks import stripe_webhook
 
 __all__ = ["ApiDependencies", "ApiLimits", "create_app"]
 
 log = logging.getLogger("api")
+UPLOAD_FORM_OVERHEAD = 65_536  # a multipart form around an upload of at most the upload bound
 
 
 def create_app(
@@ -74,7 +75,14 @@ def create_app(
             *(asset_routes() if deps.introspection else []),
             Mount("/", app=console_files(), name="console"),  # last: every other route first
         ],
-        middleware=[Middleware(BodyLimit, limit=limits.max_body_bytes)],
+        middleware=[
+            Middleware(
+                BodyLimit,
+                limit=limits.max_body_bytes,
+                # stations' diagnostics files have their own bound (and room for a multipart form)
+                per_path={UPLOAD_PATH: deps.upload_max_bytes + UPLOAD_FORM_OVERHEAD},
+            )
+        ],
     )
     if deps.cors_origins:
         # Browser consoles on other origins: bearer tokens, not cookies, so no credentials.

@@ -31,6 +31,7 @@ from tests.factories.network import STATION_KEY
 FILES = """query($s: ID!) { diagnosticsFiles(stationId: $s) {
   id stationId fileName sizeBytes requestId downloadPath } }"""
 MAX = 4_000
+BODY_LIMIT = 3_000
 
 
 @contextlib.asynccontextmanager
@@ -42,6 +43,7 @@ async def laddnet_without_upload_setting(
         data_dir=data_dir,
         ocpp_response_timeout=5.0,
         diagnostics_upload_max_bytes=MAX,
+        max_body_bytes=BODY_LIMIT,  # below MAX: an upload has its own bound, not the API's
     )
     assert settings.diagnostics_upload_url is None
     container = build_container(settings, database)
@@ -160,3 +162,7 @@ async def test_a_station_uploads_its_diagnostics_to_laddnet(
         assert posted.status_code == 201 and posted.json() == {"fileName": "passwd", "sizeBytes": 4}
         names = sorted(p.name for p in (tmp_path / "uploads" / station_id).iterdir())
         assert (len(names) == 2 and names[1].endswith("-passwd")) or names[0].endswith("-passwd")
+        # A file larger than any other request laddnet takes (LADDNET_MAX_BODY_BYTES) but within
+        # the upload bound is taken: uploads have their own limit.
+        larger = await http.put(location + "mid.log", content=b"y" * (MAX - 1))
+        assert larger.status_code == 201 and larger.json()["sizeBytes"] == MAX - 1, larger.text
