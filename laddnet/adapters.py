@@ -110,6 +110,10 @@ class TariffsForBilling:
     async def set_plan_price(self, plan_id: PydanticObjectId, price_id: str) -> None:
         await tariffs_repo.set_plan_price(plan_id, price_id)
 
+    async def org_currency(self, org_id: PydanticObjectId) -> str | None:
+        tariffs = await tariffs_repo.list_tariffs(org_id)
+        return tariffs[0].tariff.currency if tariffs else None
+
 
 class DriversForBilling:
     async def contact(self, driver_id: PydanticObjectId) -> DriverContact | None:

@@ -94,6 +94,10 @@ class TariffsPort(Protocol):
 
     async def plan(self, plan_id: PydanticObjectId) -> Plan | None: ...
 
+    async def org_currency(self, org_id: PydanticObjectId) -> str | None:
+        """The currency the organisation prices in (its tariffs'), None without tariffs."""
+        ...
+
     async def set_plan_price(self, plan_id: PydanticObjectId, price_id: str) -> None:
         """Record the plan's price at the payment provider (once: a price set stays)."""
         ...

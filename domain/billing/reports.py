@@ -21,7 +21,7 @@ from beanie import PydanticObjectId
 
 from domain.billing import repository as repo
 from domain.billing.models import SessionPayment
-from domain.billing.ports import NetworkPort
+from domain.billing.ports import NetworkPort, TariffsPort
 from domain.billing.receipts import payments_csv
 from domain.common.clock import as_utc
 from domain.common.errors import InvalidInput
@@ -110,8 +110,9 @@ def _key(group: RevenueGroupBy, date_field: str, timezone: str) -> Any:
 class RevenueReports:
     """Revenue by station, site, day, month or payment method, and the period's payments."""
 
-    def __init__(self, network: NetworkPort) -> None:
+    def __init__(self, network: NetworkPort, tariffs: TariffsPort) -> None:
         self.network = network
+        self.tariffs = tariffs
 
     async def revenue_report(
         self,
@@ -227,6 +228,8 @@ class RevenueReports:
             for r in ordered:
                 by_currency[r.currency] = by_currency.get(r.currency, 0) + abs(r.gross) + r.sessions
             report.currency = max(by_currency, key=lambda c: by_currency[c])
+        else:  # nothing earned yet: the totals are zero in the currency the organisation prices in
+            report.currency = await self.tariffs.org_currency(org_id) or report.currency
         return report
 
     async def _label(self, rows: Any, group: RevenueGroupBy) -> None:

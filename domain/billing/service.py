@@ -281,5 +281,5 @@ def compose_billing(
         ),
         refunds=refunds,
         webhooks=Webhooks(gateway, memberships),
-        reports=RevenueReports(ports.network),
+        reports=RevenueReports(ports.network, ports.tariffs),
     )

@@ -13,7 +13,8 @@ from domain.billing.reports import RevenueGroupBy
 from tests.domain.billing.conftest import World
 from tests.domain.billing.test_payments import _charge, _setup, _start
 from tests.factories.billing import event_body, sign
-from tests.factories.tariffs import create_plan
+from tests.factories.network import create_org
+from tests.factories.tariffs import create_plan, create_tariff
 
 
 async def test_a_member_pays_less_and_uses_up_included_energy(world: World) -> None:
@@ -113,3 +114,19 @@ async def test_a_dispute_webhook_flags_the_payment(world: World) -> None:
     assert await world.billing.handle_webhook(body, sign(body)) == "handled"
     flagged = await world.billing.payment_for_session(session.id)
     assert flagged is not None and flagged.disputed
+
+
+async def test_an_empty_revenue_report_is_in_the_currency_the_organisation_prices_in(
+    world: World,
+) -> None:
+    """Issue 11: an organisation pricing in SEK saw its (empty) revenue totals in EUR."""
+    span = (datetime.now(UTC) - timedelta(days=1), datetime.now(UTC) + timedelta(days=1))
+    pricing = await create_org()
+    assert pricing.id is not None
+    await create_tariff(world.tariffs, pricing.id, currency="SEK")
+    report = await world.billing.revenue_report(pricing.id, *span, RevenueGroupBy.DAY)
+    assert (report.rows, report.gross, report.currency) == ([], 0, "SEK")
+    untariffed = await create_org()
+    assert untariffed.id is not None
+    empty = await world.billing.revenue_report(untariffed.id, *span, RevenueGroupBy.DAY)
+    assert (empty.rows, empty.currency) == ([], "EUR")  # nothing to go by: the default
