@@ -312,10 +312,34 @@ async def test_an_operator_starts_and_stops_a_session_remotely_and_sees_it_end(
             "The station accepted the availability change."
         )
         assert cp.received[-1] == ("ChangeAvailability", {"connector_id": 2, "type": "Inoperative"})
+        unlock = page.get_by_role("form", name="Unlock connector")
+        await unlock.get_by_role("button", name="Unlock").click()
+        await expect(unlock.locator(".notice")).to_have_text("The station accepted it.")
+        assert cp.received[-1] == ("UnlockConnector", {"connector_id": 1})
+        trigger = page.get_by_role("form", name="Trigger a message")
+        await trigger.get_by_role("button", name="Trigger").click()
+        await expect(trigger.locator(".notice")).to_have_text("The station accepted it.")
+        assert cp.received[-1][0] == "TriggerMessage"
+        setting = page.get_by_role("form", name="Read or set a setting")
+        await setting.get_by_label("Variable").fill("HeartbeatInterval")
+        await setting.get_by_role("button", name="Read from station").click()
+        await expect(setting.locator(".notice")).to_contain_text("HeartbeatInterval = 300")
+        await setting.get_by_label("Value").fill("120")
+        await setting.get_by_role("button", name="Set").click()
+        await expect(setting.locator(".notice")).to_contain_text("HeartbeatInterval: accepted")
+        assert cp.received[-1] == (
+            "ChangeConfiguration",
+            {"key": "HeartbeatInterval", "value": "120"},
+        )
+        limit = page.get_by_role("form", name="Charging limit", exact=True)
+        await limit.get_by_label("Limit").fill("11000")
+        await limit.get_by_role("button", name="Set limit").click()
+        await expect(limit.locator(".notice")).to_contain_text("The station accepted it.")
+        assert cp.received[-1][0] == "SetChargingProfile"
         firmware = page.get_by_role("form", name="Firmware update")
         await firmware.get_by_label("Firmware location").fill("not a url")
         await firmware.get_by_role("button", name="Update firmware").click()
-        assert cp.received[-1][0] == "ChangeAvailability"  # the browser refused the bad URL
+        assert cp.received[-1][0] == "SetChargingProfile"  # the browser refused the bad URL
 
         started = await cp.call(
             call16.StartTransaction(

@@ -10,6 +10,7 @@ import { sessionPage, sessionsPage } from "./pages/sessions.js";
 import { signInPage } from "./pages/signin.js";
 import { stationPage } from "./pages/station.js";
 import { tariffsPage } from "./pages/tariffs.js";
+import { teamPage } from "./pages/team.js";
 import { clear, h } from "./ui.js";
 
 const ROUTES = [
@@ -21,6 +22,7 @@ const ROUTES = [
   [/^#\/revenue$/, revenuePage, "revenue"],
   [/^#\/reports$/, reportsPage, "reports"],
   [/^#\/tariffs$/, tariffsPage, "tariffs"],
+  [/^#\/team$/, teamPage, "team"],
 ];
 
 const NAV = [
@@ -30,6 +32,7 @@ const NAV = [
   ["revenue", "Revenue"],
   ["reports", "Reports"],
   ["tariffs", "Tariffs & plans"],
+  ["team", "Team", "admin"],
 ];
 
 class Scope {
@@ -80,7 +83,7 @@ function renderHeader(active) {
     h(
       "ul",
       {},
-      NAV.map(([key, label]) =>
+      NAV.filter(([, , role]) => !role || session.role === role).map(([key, label]) =>
         h(
           "li",
           {},

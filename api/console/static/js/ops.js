@@ -501,6 +501,143 @@ export const CONTRACT = {
     includedKwh
   }
 }`,
+  // stations.graphql
+  UnlockConnector: `mutation UnlockConnector($stationId: ID!, $connectorId: Int!) {
+  unlockConnector(stationId: $stationId, connectorId: $connectorId) {
+    status
+    errors {
+      code
+      field
+      message
+    }
+  }
+}`,
+  // stations.graphql
+  TriggerMessage: `mutation TriggerMessage($input: TriggerMessageInput!) {
+  triggerMessage(input: $input) {
+    status
+    errors {
+      code
+      field
+      message
+    }
+  }
+}`,
+  // stations.graphql
+  StationVariables: `query StationVariables($stationId: ID!, $component: String, $first: Int, $after: String) {
+  station(id: $stationId) {
+    id
+    variables(component: $component, first: $first, after: $after) {
+      totalCount
+      edges {
+        node {
+          component
+          instance
+          evseId
+          connectorId
+          variable
+          value
+          mutability
+          reportedAt
+        }
+      }
+      pageInfo {
+        hasNextPage
+        endCursor
+      }
+    }
+  }
+}`,
+  // stations.graphql
+  GetVariables: `mutation GetVariables($stationId: ID!, $variables: [VariableRefInput!]!) {
+  getVariables(stationId: $stationId, variables: $variables) {
+    results {
+      component
+      variable
+      value
+      status
+    }
+    errors {
+      code
+      field
+      message
+    }
+  }
+}`,
+  // stations.graphql
+  SetVariables: `mutation SetVariables($stationId: ID!, $variables: [VariableValueInput!]!) {
+  setVariables(stationId: $stationId, variables: $variables) {
+    results {
+      component
+      variable
+      status
+      rebootRequired
+    }
+    errors {
+      code
+      field
+      message
+    }
+  }
+}`,
+  // stations.graphql
+  RequestStationReport: `mutation RequestStationReport($stationId: ID!, $report: StationReportKind!) {
+  requestStationReport(stationId: $stationId, report: $report) {
+    status
+    requestId
+    errors {
+      code
+      field
+      message
+    }
+  }
+}`,
+  // stations.graphql
+  SetChargingProfile: `mutation SetChargingProfile($stationId: ID!, $input: ChargingProfileInput!) {
+  setChargingProfile(stationId: $stationId, input: $input) {
+    status
+    profile {
+      id
+    }
+    errors {
+      code
+      field
+      message
+    }
+  }
+}`,
+  // stations.graphql
+  ClearChargingProfile: `mutation ClearChargingProfile($stationId: ID!, $profileId: Int, $connectorId: Int, $purpose: ChargingProfilePurpose) {
+  clearChargingProfile(
+    stationId: $stationId
+    profileId: $profileId
+    connectorId: $connectorId
+    purpose: $purpose
+  ) {
+    status
+    errors {
+      code
+      field
+      message
+    }
+  }
+}`,
+  // stations.graphql
+  InviteOperator: `mutation InviteOperator($input: InviteOperatorInput!) {
+  inviteOperator(input: $input) {
+    operator {
+      id
+      email
+      role
+    }
+    invitationToken
+    errors {
+      code
+      field
+      message
+    }
+  }
+}`,
 };
 
 const ERRORS = "errors { code field message }";

@@ -23,6 +23,7 @@ import {
   words,
 } from "../ui.js";
 import { alertActions } from "./alerts.js";
+import { commandsSection, variablesSection } from "./commands.js";
 
 const HOURS = [
   [1, "Last hour"],
@@ -37,15 +38,6 @@ const SERIES = [
   ["voltageV", "Voltage", "V"],
   ["temperatureC", "Temperature", "°C"],
 ];
-
-function accepted(what) {
-  return (result) => {
-    const payload = Object.values(result)[0];
-    return payload.accepted
-      ? `The station accepted the ${what}.`
-      : `The station rejected the ${what}.`;
-  };
-}
 
 export async function stationPage(scope, id) {
   const data = await gql("ConsoleStation", { id });
@@ -304,6 +296,8 @@ export async function stationPage(scope, id) {
   hours.addEventListener("change", loadTelemetry);
   await loadTelemetry();
 
+  const variables = await variablesSection(st, session.canAct);
+
   // -- live ------------------------------------------------------------------------------------
   scope.add(
     subscribe(
@@ -359,6 +353,7 @@ export async function stationPage(scope, id) {
     h("h2", {}, "Connectors"),
     connectorTable,
     session.canAct ? commandsSection(st, connectors, reloadSessionsSoon) : null,
+    variables,
     h("h2", {}, "Sessions"),
     sessionsBody,
     h("h2", {}, "Open alerts"),
@@ -367,116 +362,5 @@ export async function stationPage(scope, id) {
     charts,
     h("h2", {}, "Status history"),
     history,
-  );
-}
-
-/** One command: a small form, its button, and the station's answer or the error in words. */
-function command(title, controls, label, run, ok, action) {
-  const out = h("p", { class: "notice", hidden: true });
-  const button = h("button", { type: "submit", "data-action": action }, label);
-  const form = h("form", { class: "command card", "aria-label": title }, h("h3", {}, title), controls, button, out);
-  form.addEventListener("submit", (e) => {
-    e.preventDefault();
-    act(button, out, run, ok);
-  });
-  return form;
-}
-
-function commandsSection(st, connectors, reloadSessions) {
-  const ids = [...connectors.keys()];
-  const connectorOptions = ids.map((c) => [String(c), `Connector ${c}`]);
-
-  const startConnector = select(connectorOptions, connectorOptions[0] && connectorOptions[0][0], { name: "connectorId" });
-  const idTag = h("input", { name: "idTag", required: true, maxlength: 20, placeholder: "e.g. an RFID card's id" });
-  const remoteStart = command(
-    "Remote start",
-    [field("Connector", startConnector), field("Id tag", idTag, "The token the session is authorised and billed with")],
-    "Start charging",
-    async () => {
-      const result = await gql("RemoteStart", { input: { stationId: st.id, connectorId: Number(startConnector.value), idTag: idTag.value.trim() } });
-      reloadSessions();
-      return result;
-    },
-    (r) => `The station accepted the remote start: session ${r.remoteStart.session.id} is ${words(r.remoteStart.session.status).toLowerCase()}.`,
-    "remote-start",
-  );
-
-  const resetKind = select([["false", "Soft (restart the software)"], ["true", "Hard (reboot)"]], "false", { name: "hard" });
-  const reset = command(
-    "Reset",
-    [field("Kind", resetKind)],
-    "Reset station",
-    () => gql("ResetStation", { stationId: st.id, hard: resetKind.value === "true" }),
-    accepted("reset"),
-    "reset",
-  );
-
-  const availConnector = select([["", "The whole station"], ...connectorOptions], "", { name: "connectorId" });
-  const availability = select([["true", "Available (operative)"], ["false", "Unavailable (inoperative)"]], "false", { name: "available" });
-  const changeAvailability = command(
-    "Availability",
-    [field("Applies to", availConnector), field("Make it", availability)],
-    "Change availability",
-    () =>
-      gql("ChangeAvailability", {
-        stationId: st.id,
-        connectorId: availConnector.value ? Number(availConnector.value) : null,
-        available: availability.value === "true",
-      }),
-    accepted("availability change"),
-    "availability",
-  );
-
-  const diagnostics = command(
-    "Diagnostics",
-    [h("p", { class: "muted small" }, "The station uploads its diagnostics file to laddnet's upload location.")],
-    "Request diagnostics",
-    () => gql("RequestDiagnostics", { stationId: st.id }),
-    (r) => {
-      const q = r.requestDiagnostics.request;
-      return `Requested (${words(q.status).toLowerCase()})${q.fileName ? `: the station will upload ${q.fileName}` : ""}.`;
-    },
-    "diagnostics",
-  );
-
-  const location = h("input", { type: "url", name: "location", required: true, placeholder: "https://…/firmware.bin" });
-  const retrieveAt = h("input", { type: "datetime-local", name: "retrieveAt" });
-  const firmware = command(
-    "Firmware update",
-    [field("Firmware location", location), field("Download at", retrieveAt, "Left empty: now")],
-    "Update firmware",
-    () =>
-      gql("UpdateFirmware", {
-        stationId: st.id,
-        location: location.value.trim(),
-        retrieveAt: retrieveAt.value ? new Date(retrieveAt.value).toISOString() : null,
-      }),
-    accepted("firmware update"),
-    "firmware",
-  );
-
-  const tariffSelect = select([["", "Loading tariffs…"]], "", { name: "tariffId", required: true });
-  gql("ConsoleTariffs")
-    .then(({ tariffs }) =>
-      clear(
-        tariffSelect,
-        tariffs.length ? tariffs.map((t) => h("option", { value: t.id, selected: st.tariff && st.tariff.id === t.id }, `${t.name} (${t.currency})`)) : h("option", { value: "" }, "No tariffs yet: create one under Tariffs & plans"),
-      ),
-    )
-    .catch((error) => clear(tariffSelect, h("option", { value: "" }, errorText(error))));
-  const assign = command(
-    "Tariff",
-    [field("Price sessions here with", tariffSelect)],
-    "Assign tariff",
-    () => gql("AssignTariff", { stationId: st.id, tariffId: tariffSelect.value }),
-    (r) => `Sessions here are now priced with ${r.assignTariff.station.tariff.name}.`,
-    "assign-tariff",
-  );
-
-  return h(
-    "section",
-    { class: "commands", "aria-labelledby": "commands-title" },
-    h("h2", { id: "commands-title" }, "Commands"),
-    h("div", { class: "command-grid" }, remoteStart, reset, changeAvailability, diagnostics, firmware, assign),
   );
 }
